@@ -1,0 +1,3 @@
+
+/* stub */
+#include "sd_ops.h"

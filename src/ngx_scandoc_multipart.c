@@ -1,0 +1,4 @@
+
+/* stub: replaced by its owner */
+
+#include "ngx_scandoc.h"
