@@ -16,6 +16,12 @@
 #include <jansson.h>
 
 
+#define SD_INPUTS_MAX         50     /* merge: items of "input" */
+#define SD_NAME_MAX           50     /* code points of "name" */
+#define SD_SCHEMA_DEPTH       8      /* extract-text json schema levels */
+#define SD_SCHEMA_PROPS       256    /* ... and properties in all */
+
+
 /* which route an operation lives under */
 #define SD_ROUTE_IMAGE        1      /* /v1/image-operations/{op} */
 #define SD_ROUTE_PDF          2      /* /v1/pdf-operations/{op} */
@@ -65,7 +71,14 @@ struct sd_op_s {
     void                (*validate)(const sd_ctx_t *ctx, json_t *body,
                                     json_t *params, json_t *errors,
                                     sd_reqs_t *reqs);
+
+    /* the op-specific body fields, NULL-terminated (unknown-field check) */
+    const char *const    *fields;
 };
+
+
+/* the whole registry, in table order: for (i = 0; sd_ops[i].name; i++) */
+extern const sd_op_t  sd_ops[];
 
 
 const sd_op_t *sd_op_find(unsigned route, const char *name, size_t len);
@@ -77,6 +90,12 @@ const sd_op_t *sd_op_find(unsigned route, const char *name, size_t len);
  * accepted body with defaults filled in (new reference), *inputs to the
  * array of input ids (new reference) and reqs filled; returns -1 with
  * *errors set to the API.md "errors" map (new reference) otherwise.
+ *
+ * *params holds "input" (as given: a string, or merge's array), "name",
+ * "password" and the op's fields with defaults; null fields are dropped.
+ * "callback_url" is validated but left out of *params: it is the Task's
+ * own field, read it from body.  The helper calls this again on a job's
+ * params (callback_url absent), so params validate as a body.
  */
 int sd_op_validate(const sd_op_t *op, const sd_ctx_t *ctx, json_t *body,
     json_t **params, json_t **inputs, json_t **errors, sd_reqs_t *reqs);
