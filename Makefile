@@ -3,6 +3,7 @@ SHELL := /bin/bash
 #
 #   make run     install what is missing, build, serve conf.example
 #   make test    install what is missing, build, run the whole suite
+#   make build BUILD=/tmp/b   build elsewhere (module and engine)
 #
 # The module is built against the nginx that Debian ships: configure is
 # run in a copy of nginx-dev's tree with Debian's own flags, so the .so
@@ -55,11 +56,13 @@ $(ENGINE): $(ENGINE_SRCS) $(ENGINE_HDRS)
 	    $$(pkg-config --libs $(ENGINE_PKGS)) \
 	    $$(pkg-config --static --libs mupdf) -lharfbuzz -lstdc++ -lm
 
-run: deps build
-	@tools/run
+# Both scripts install and build first (with this BUILD), so they also work
+# when called directly.  `make test TESTS=t/010-auth.t` runs some files only.
+run:
+	@BUILD=$(BUILD) tools/run
 
-test: deps build
-	@tools/test
+test:
+	@BUILD=$(BUILD) tools/test $(TESTS)
 
 clean:
 	rm -rf $(BUILD)
