@@ -1,0 +1,124 @@
+
+/*
+ * Copyright (C) scandoc authors
+ *
+ * Image operations with leptonica.  Pixels are decoded only after the
+ * header has shown they fit within limits.max_pixels, so a small file
+ * declaring a huge image fails before it can claim the memory.
+ */
+
+
+#include <string.h>
+#include <leptonica/allheaders.h>
+
+#include "sd_engine.h"
+
+
+void
+sd_image_init(void)
+{
+    /* errors reach the job as codes; leptonica's stderr chatter is noise */
+    setMsgSeverity(L_SEVERITY_NONE);
+}
+
+
+/*
+ * Decodes input i after checking its header against the pixel limit.
+ * Returns NULL with the job failed.
+ */
+static PIX *
+sd_image_read(sd_job_t *job, size_t i)
+{
+    PIX      *pix;
+    l_int32   format, w, h, bps, spp, cmap;
+
+    if (pixReadHeader(job->inputs[i].path, &format, &w, &h, &bps, &spp,
+                      &cmap)
+        != 0 || w <= 0 || h <= 0)
+    {
+        sd_job_fail(job, SD_CORRUPT, "The image header cannot be read.");
+        return NULL;
+    }
+
+    if ((unsigned long long) w * h > job->limits.max_pixels) {
+        sd_job_fail(job, SD_LIMIT, "The image has %lld pixels, more than "
+                    "the limit of %lu.", (long long) w * h,
+                    job->limits.max_pixels);
+        sd_job_detail(job, "limit", json_string("max_pixels"));
+        sd_job_detail(job, "value", json_integer((json_int_t) w * h));
+        sd_job_detail(job, "max", json_integer(job->limits.max_pixels));
+        return NULL;
+    }
+
+    pix = pixRead(job->inputs[i].path);
+
+    if (pix == NULL) {
+        sd_job_fail(job, SD_CORRUPT, "The image data cannot be decoded.");
+        return NULL;
+    }
+
+    return pix;
+}
+
+
+/* writes pix as type into a new output and fills its properties */
+
+static int
+sd_image_write(sd_job_t *job, PIX *pix, const char *type, int quality)
+{
+    int          rc;
+    json_t      *props;
+    long long    size;
+    const char  *path;
+
+    path = sd_job_output(job, type, &props);
+    if (path == NULL) {
+        return -1;
+    }
+
+    if (strcmp(type, "image/jpeg") == 0) {
+        rc = pixWriteJpeg(path, pix, quality, 0);
+
+    } else if (strcmp(type, "image/webp") == 0) {
+        rc = pixWriteWebP(path, pix, quality, 0);
+
+    } else {
+        rc = pixWrite(path, pix, IFF_PNG);
+    }
+
+    size = sd_file_size(path);
+
+    if (rc != 0 || size <= 0) {
+        return sd_job_fail(job, SD_INTERNAL, "The %s output cannot be "
+                           "written.", type);
+    }
+
+    json_object_set_new(props, "size", json_integer(size));
+    json_object_set_new(props, "width", json_integer(pixGetWidth(pix)));
+    json_object_set_new(props, "height", json_integer(pixGetHeight(pix)));
+
+    return 0;
+}
+
+
+int
+sd_image_convert(sd_job_t *job)
+{
+    int          rc, quality;
+    PIX         *pix;
+    const char  *type;
+
+    type = json_string_value(json_object_get(job->params, "target_format"));
+    quality = (int) json_integer_value(json_object_get(job->params,
+                                                        "quality"));
+
+    pix = sd_image_read(job, 0);
+    if (pix == NULL) {
+        return -1;
+    }
+
+    rc = sd_image_write(job, pix, type, quality);
+    pixDestroy(&pix);
+
+    return rc;
+}

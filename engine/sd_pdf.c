@@ -1,0 +1,447 @@
+
+/*
+ * Copyright (C) scandoc authors
+ *
+ * PDF work with mupdf: probing, and merge (pages grafted, not re-rendered,
+ * so fonts, images and links survive; images become pages).  One mupdf
+ * context for the life of the helper; every mupdf call runs inside
+ * fz_try so a damaged document fails the job, never the helper.
+ */
+
+
+#include <errno.h>
+#include <string.h>
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
+#include <leptonica/allheaders.h>
+
+#include "sd_engine.h"
+
+
+#define SD_PDF_DPI_MIN        50     /* image resolution taken as given */
+#define SD_PDF_DPI_MAX        1200
+#define SD_PDF_DPI_DEFAULT    150
+
+
+static fz_context  *sd_ctx;
+
+
+static void
+sd_pdf_quiet(void *user, const char *message)
+{
+    /* mupdf's warnings about repairs are noise; errors reach the job */
+}
+
+
+int
+sd_pdf_init(void)
+{
+    sd_ctx = fz_new_context(NULL, NULL, FZ_STORE_DEFAULT);
+    if (sd_ctx == NULL) {
+        return -1;
+    }
+
+    fz_set_warning_callback(sd_ctx, sd_pdf_quiet, NULL);
+    fz_set_error_callback(sd_ctx, sd_pdf_quiet, NULL);
+
+    return 0;
+}
+
+
+/* the code for a caught mupdf exception, unless the job has set one */
+
+static int
+sd_pdf_caught(sd_job_t *job, const char *code, const char *what)
+{
+    if (fz_caught(sd_ctx) == FZ_ERROR_MEMORY) {
+        sd_job_fail(job, SD_LIMIT, "%s needs more memory than allowed.",
+                    what);
+        sd_job_detail(job, "limit", json_string("memory"));
+        return -1;
+    }
+
+    return sd_job_fail(job, code, "%s: %s.", what,
+                       fz_caught_message(sd_ctx));
+}
+
+
+static int
+sd_pdf_encrypted(fz_context *ctx, pdf_document *doc)
+{
+    return pdf_dict_get(ctx, pdf_trailer(ctx, doc), PDF_NAME(Encrypt))
+           != NULL;
+}
+
+
+int
+sd_pdf_probe(const char *path, json_t *properties, const char **code,
+    char *error, size_t size)
+{
+    int            encrypted, locked, count, readable;
+    fz_context    *ctx;
+    pdf_document  *doc;
+
+    ctx = sd_ctx;
+    doc = NULL;
+    count = -1;
+    readable = 0;
+    encrypted = 0;
+    locked = 0;
+
+    fz_var(doc);
+    fz_var(count);
+    fz_var(readable);
+    fz_var(encrypted);
+    fz_var(locked);
+
+    fz_try(ctx) {
+        doc = pdf_open_document(ctx, path);
+        encrypted = sd_pdf_encrypted(ctx, doc);
+        locked = pdf_needs_password(ctx, doc);
+
+        /*
+         * A locked page tree may still be readable (only strings and
+         * streams are encrypted); when it is not, page_count is null.
+         */
+
+        fz_try(ctx) {
+            count = pdf_count_pages(ctx, doc);
+
+            if (count > 0) {
+                pdf_lookup_page_obj(ctx, doc, 0);
+                readable = 1;
+            }
+
+        } fz_catch(ctx) {
+            if (!locked) {
+                fz_rethrow(ctx);
+            }
+            count = -1;
+        }
+
+    } fz_always(ctx) {
+        pdf_drop_document(ctx, doc);
+
+    } fz_catch(ctx) {
+        *code = fz_caught(ctx) == FZ_ERROR_MEMORY ? SD_LIMIT : SD_UNSUPPORTED;
+        snprintf(error, size, "The file type is not supported.");
+        return -1;
+    }
+
+    if (!locked && !readable) {
+        *code = SD_UNSUPPORTED;
+        snprintf(error, size, "The file type is not supported.");
+        return -1;
+    }
+
+    if (locked && !readable) {
+        count = -1;
+    }
+
+    json_object_set_new(properties, "page_count",
+                        count < 0 ? json_null() : json_integer(count));
+
+    if (encrypted) {
+        json_object_set_new(properties, "encrypted", json_true());
+    }
+
+    return 0;
+}
+
+
+/* appends every page of one PDF input; throws on mupdf errors */
+
+static void
+sd_pdf_append_pdf(sd_job_t *job, pdf_document *out, size_t i,
+    unsigned long *pages)
+{
+    int             n, p;
+    fz_context     *ctx;
+    pdf_document   *src;
+    pdf_graft_map  *map;
+
+    ctx = sd_ctx;
+    src = NULL;
+    map = NULL;
+
+    fz_var(src);
+    fz_var(map);
+
+    fz_try(ctx) {
+        src = pdf_open_document(ctx, job->inputs[i].path);
+
+        if (pdf_needs_password(ctx, src)
+            && (job->password == NULL
+                || !pdf_authenticate_password(ctx, src, job->password)))
+        {
+            sd_job_fail(job, SD_ENCRYPTED, job->password == NULL
+                        ? "Input %zu is encrypted and no password was given."
+                        : "The password does not open input %zu.", i + 1);
+            fz_throw(ctx, FZ_ERROR_GENERIC, "encrypted");
+        }
+
+        n = pdf_count_pages(ctx, src);
+
+        if (n <= 0) {
+            sd_job_fail(job, SD_CORRUPT, "Input %zu has no readable page.",
+                        i + 1);
+            fz_throw(ctx, FZ_ERROR_GENERIC, "no page");
+        }
+
+        if (*pages + (unsigned long) n > job->limits.max_pages) {
+            sd_job_fail(job, SD_LIMIT,
+                        "The merged document would have more than %lu "
+                        "pages.", job->limits.max_pages);
+            sd_job_detail(job, "limit", json_string("max_pages"));
+            sd_job_detail(job, "max", json_integer(job->limits.max_pages));
+            fz_throw(ctx, FZ_ERROR_GENERIC, "too many pages");
+        }
+
+        /* one map per source: resources shared by its pages stay shared */
+
+        map = pdf_new_graft_map(ctx, out);
+
+        for (p = 0; p < n; p++) {
+            pdf_graft_mapped_page(ctx, map, -1, src, p);
+            (*pages)++;
+        }
+
+    } fz_always(ctx) {
+        pdf_drop_graft_map(ctx, map);
+        pdf_drop_document(ctx, src);
+
+    } fz_catch(ctx) {
+        fz_rethrow(ctx);
+    }
+}
+
+
+/*
+ * mupdf 1.21 has no WebP decoder: leptonica decodes it, composited on
+ * white (a PDF image has no alpha without a mask, and none is needed).
+ */
+static fz_image *
+sd_pdf_webp_image(fz_context *ctx, const char *path)
+{
+    int         x, y, w, h, wpl;
+    PIX        *pix, *pix32;
+    l_uint32   *line, v, a;
+    fz_image   *img;
+    fz_pixmap  *pm;
+    unsigned char  *d;
+
+    pix = pixRead(path);
+    pix32 = pix ? pixConvertTo32(pix) : NULL;
+    pixDestroy(&pix);
+
+    if (pix32 == NULL) {
+        fz_throw(ctx, FZ_ERROR_GENERIC, "cannot decode the WebP image");
+    }
+
+    w = pixGetWidth(pix32);
+    h = pixGetHeight(pix32);
+    wpl = pixGetWpl(pix32);
+    pm = NULL;
+    img = NULL;
+
+    fz_var(pm);
+    fz_var(img);
+
+    fz_try(ctx) {
+        pm = fz_new_pixmap(ctx, fz_device_rgb(ctx), w, h, NULL, 0);
+
+        for (y = 0; y < h; y++) {
+            line = pixGetData(pix32) + (size_t) y * wpl;
+            d = pm->samples + (size_t) y * pm->stride;
+
+            for (x = 0; x < w; x++) {
+                v = line[x];
+                a = pixGetSpp(pix32) == 4 ? (v & 0xff) : 255;
+                *d++ = ((v >> 24) * a + 255 * (255 - a)) / 255;
+                *d++ = (((v >> 16) & 0xff) * a + 255 * (255 - a)) / 255;
+                *d++ = (((v >> 8) & 0xff) * a + 255 * (255 - a)) / 255;
+            }
+        }
+
+        img = fz_new_image_from_pixmap(ctx, pm, NULL);
+
+    } fz_always(ctx) {
+        fz_drop_pixmap(ctx, pm);
+        pixDestroy(&pix32);
+
+    } fz_catch(ctx) {
+        fz_rethrow(ctx);
+    }
+
+    return img;
+}
+
+
+/* one image input becomes one page the size of the image */
+
+static void
+sd_pdf_append_image(sd_job_t *job, pdf_document *out, size_t i,
+    unsigned long *pages)
+{
+    int          xres, yres;
+    float        w, h;
+    pdf_obj     *ref, *res, *xobj, *page;
+    fz_image    *img;
+    fz_buffer   *content;
+    fz_context  *ctx;
+    l_int32      format, pw, ph, bps, spp, cmap;
+
+    ctx = sd_ctx;
+    img = NULL;
+    content = NULL;
+    res = NULL;
+
+    fz_var(img);
+    fz_var(content);
+    fz_var(res);
+
+    /* the pixel limit holds before anything is decoded */
+
+    if (pixReadHeader(job->inputs[i].path, &format, &pw, &ph, &bps, &spp,
+                      &cmap)
+        != 0)
+    {
+        sd_job_fail(job, SD_CORRUPT, "Input %zu is not a readable image.",
+                    i + 1);
+        fz_throw(ctx, FZ_ERROR_GENERIC, "bad header");
+    }
+
+    if ((unsigned long long) pw * ph > job->limits.max_pixels) {
+        sd_job_fail(job, SD_LIMIT,
+                    "Input %zu has more than %lu pixels.", i + 1,
+                    job->limits.max_pixels);
+        sd_job_detail(job, "limit", json_string("max_pixels"));
+        sd_job_detail(job, "value",
+                      json_integer((json_int_t) pw * (json_int_t) ph));
+        sd_job_detail(job, "max", json_integer(job->limits.max_pixels));
+        fz_throw(ctx, FZ_ERROR_GENERIC, "too many pixels");
+    }
+
+    if (*pages + 1 > job->limits.max_pages) {
+        sd_job_fail(job, SD_LIMIT,
+                    "The merged document would have more than %lu pages.",
+                    job->limits.max_pages);
+        sd_job_detail(job, "limit", json_string("max_pages"));
+        fz_throw(ctx, FZ_ERROR_GENERIC, "too many pages");
+    }
+
+    fz_try(ctx) {
+        if (job->inputs[i].type == SD_TYPE_WEBP) {
+            img = sd_pdf_webp_image(ctx, job->inputs[i].path);
+
+        } else {
+            img = fz_new_image_from_file(ctx, job->inputs[i].path);
+        }
+
+        xres = img->xres;
+        yres = img->yres;
+
+        if (xres < SD_PDF_DPI_MIN || xres > SD_PDF_DPI_MAX
+            || yres < SD_PDF_DPI_MIN || yres > SD_PDF_DPI_MAX)
+        {
+            xres = SD_PDF_DPI_DEFAULT;
+            yres = SD_PDF_DPI_DEFAULT;
+        }
+
+        w = img->w * 72.0f / xres;
+        h = img->h * 72.0f / yres;
+
+        ref = pdf_add_image(ctx, out, img);
+
+        res = pdf_new_dict(ctx, out, 1);
+        xobj = pdf_dict_put_dict(ctx, res, PDF_NAME(XObject), 1);
+        pdf_dict_puts(ctx, xobj, "Im0", ref);
+        pdf_drop_obj(ctx, ref);
+
+        content = fz_new_buffer(ctx, 64);
+        fz_append_printf(ctx, content, "q %g 0 0 %g 0 0 cm /Im0 Do Q\n",
+                         w, h);
+
+        page = pdf_add_page(ctx, out, fz_make_rect(0, 0, w, h), 0, res,
+                            content);
+        pdf_insert_page(ctx, out, -1, page);
+        pdf_drop_obj(ctx, page);
+        (*pages)++;
+
+    } fz_always(ctx) {
+        pdf_drop_obj(ctx, res);
+        fz_drop_buffer(ctx, content);
+        fz_drop_image(ctx, img);
+
+    } fz_catch(ctx) {
+        fz_rethrow(ctx);
+    }
+}
+
+
+int
+sd_pdf_merge(sd_job_t *job)
+{
+    size_t              i;
+    json_t             *props;
+    fz_context         *ctx;
+    const char         *path, *what;
+    pdf_document       *out;
+    unsigned long       pages;
+    pdf_write_options   opts;
+    char                label[64];
+
+    ctx = sd_ctx;
+    out = NULL;
+    pages = 0;
+    i = 0;
+
+    path = sd_job_output(job, "application/pdf", &props);
+    if (path == NULL) {
+        return -1;
+    }
+
+    fz_var(out);
+    fz_var(i);
+
+    fz_try(ctx) {
+        out = pdf_create_document(ctx);
+
+        for (i = 0; i < job->ninputs; i++) {
+            if (job->inputs[i].type == SD_TYPE_PDF) {
+                sd_pdf_append_pdf(job, out, i, &pages);
+
+            } else {
+                sd_pdf_append_image(job, out, i, &pages);
+            }
+
+            sd_job_progress(job, i + 1, job->ninputs);
+        }
+
+        opts = pdf_default_write_options;
+        opts.do_compress = 1;
+        opts.do_garbage = 1;
+
+        i = job->ninputs;
+        errno = 0;
+        pdf_save_document(ctx, out, path, &opts);
+
+    } fz_always(ctx) {
+        pdf_drop_document(ctx, out);
+
+    } fz_catch(ctx) {
+        if (i == job->ninputs) {
+            what = "The merged document cannot be written";
+            return sd_pdf_caught(job, errno == EFBIG ? SD_LIMIT : SD_INTERNAL,
+                                 what);
+        }
+
+        snprintf(label, sizeof(label), "Input %zu cannot be read", i + 1);
+        return sd_pdf_caught(job, SD_CORRUPT, label);
+    }
+
+    json_object_set_new(props, "size", json_integer(sd_file_size(path)));
+    json_object_set_new(props, "page_count", json_integer(pages));
+
+    return 0;
+}
