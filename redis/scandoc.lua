@@ -73,7 +73,7 @@ local function begin(call_seed, fallback)
 end
 
 
--- small helpers ----------------------------------------------------------------
+-- small helpers
 
 -- integers as plain digits (tostring would give 1.8e+12 for large ones)
 local function int(n)
@@ -137,7 +137,7 @@ local function iso(ms)
 end
 
 
--- JSON output ------------------------------------------------------------------
+-- JSON output
 -- Output is built by concatenation: cjson cannot tell [] from {} and escapes
 -- "/", and caller-supplied JSON (parameters, properties, results) is spliced
 -- verbatim so that empty arrays and number formats survive.
@@ -268,7 +268,7 @@ local function utf8_head(s, n)
 end
 
 
--- tenants, sequence numbers, expiry, tombstones, events -------------------------
+-- tenants, sequence numbers, expiry, tombstones, events
 
 local function tenant_key(tenant)
     return P .. 'tenant:' .. tenant
@@ -357,7 +357,7 @@ local function emit(tenant, etype, data_json)
 end
 
 
--- files ----------------------------------------------------------------------------
+-- files
 
 local function file_json(f, with_created)
     local task = f.task_id ~= '' and jstr(f.task_id) or 'null'
@@ -391,7 +391,7 @@ local function add_file(tenant, id, name, ftype, props_json, size, path,
 end
 
 
--- tasks: JSON, inputs --------------------------------------------------------------
+-- tasks: JSON, inputs
 
 local function task_json(t)
     local cb = (t.callback_url and t.callback_url ~= '')
@@ -477,14 +477,16 @@ end
 --[[
 Resolves a task's inputs into files, applying every usability rule.  Returns
 a table: files (file records, in order), parents (unfinished input tasks),
-depth (the new task's chain depth), errs (422 map), missing (first input that
-does not exist, for the 404 that precedes every 422).
+depth (the new task's chain depth), errs (422 map), bad (the input of the
+first error), missing (first input that does not exist, for the 404 that
+precedes every 422).
 ]]
 local function resolve(tenant, inputs, reqs)
     local res = { files = {}, parents = {}, depth = 0, errs = errors_new() }
     local multi = reqs.multi == true
     for i, id in ipairs(inputs) do
         local key = multi and ('input[' .. (i - 1) .. ']') or 'input'
+        local had_errors = #res.errs.keys > 0
         local kind = kind_of(id)
         local r = (kind == 'file' or kind == 'task') and owned(kind, tenant, id)
         if not r then
@@ -517,16 +519,19 @@ local function resolve(tenant, inputs, reqs)
                 res.depth = d
             end
         end
+        if not had_errors and #res.errs.keys > 0 then
+            res.bad = id
+        end
     end
     if res.depth >= MAX_DEPTH then
-        errors_add(res.errs, multi and 'input' or 'input',
+        errors_add(res.errs, 'input',
                    'Task chains are at most ' .. MAX_DEPTH .. ' deep.')
     end
     return res
 end
 
 
--- tasks: queue, admission, settling ------------------------------------------------
+-- tasks: queue, admission, settling
 
 local function task_key(id)
     return P .. 'task:' .. id
@@ -630,7 +635,8 @@ local function wake(t)
         fail_task(t, 'The input ' .. res.missing .. ' no longer exists.',
                   'input_not_found', ',"input":' .. jstr(res.missing))
     elseif #res.errs.keys > 0 then
-        fail_input(t, cjson.decode(t.inputs)[1], first_error(res.errs))
+        fail_input(t, res.bad or cjson.decode(t.inputs)[1],
+                   first_error(res.errs))
     elseif #res.parents > 0 then
         -- cannot happen (parents only finish), but never lose the task
         set_task(t, 'wait', #res.parents)
@@ -671,7 +677,7 @@ settle = function(t, status, result_json)
 end
 
 
--- API functions ------------------------------------------------------------------
+-- API functions
 
 local function api_auth(keys, a)
     local tenant = tenant_of(a[1])
@@ -903,7 +909,7 @@ local function api_delete_task(keys, a)
 end
 
 
--- worker functions -----------------------------------------------------------------
+-- worker functions
 
 -- owner and attempt still match: the fencing token of DESIGN.md
 local function fenced(t, consumer, attempt)
@@ -1185,7 +1191,7 @@ local function w_release(keys, a)
 end
 
 
--- admin functions (tools/scandoc-admin) -----------------------------------------------
+-- admin functions (tools/scandoc-admin)
 
 local function tenant_json(t, with_secret)
     return '{"id":' .. jstr(t.id) .. ',"name":' .. jstr(t.name)
@@ -1202,7 +1208,8 @@ local function admin_tenant_create(keys, a)
     local name, days, id, secret = a[1], tonumber(a[2]), a[3], a[4]
     if not name or name == '' or not id or not id:match('^[%w_]+$')
        or not secret or not secret:match('^whsec_') then
-        return { 422, '{"tenant":["name, id and whsec_ secret are required."]}' }
+        return { 422, '{"tenant":["name, id and a whsec_ secret are '
+                      .. 'required."]}' }
     end
     if not days or days < 1 or days ~= math.floor(days) then
         return { 422, '{"retention_days":["must be a positive integer."]}' }
@@ -1307,7 +1314,7 @@ local function admin_key_list(keys, a)
 end
 
 
--- registration ------------------------------------------------------------------
+-- registration
 
 local function register(name, fn, read_only)
     redis.register_function{
