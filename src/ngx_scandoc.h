@@ -26,11 +26,19 @@
 
 
 typedef struct {
+    /* some location has "scandoc": workers connect, claim and run tasks */
+    ngx_flag_t                 enabled;
+
     /* Redis: "unix:/path" or "host:port" */
     ngx_str_t                  redis_addr;
     ngx_str_t                  redis_password;
     ngx_int_t                  redis_db;
     ngx_msec_t                 redis_timeout;
+
+    /* redis_addr parsed at configuration time, NUL-terminated for hiredis */
+    char                      *redis_path;     /* unix socket, or NULL */
+    char                      *redis_host;     /* or NULL */
+    int                        redis_port;
 
     /* absolute path without a trailing slash */
     ngx_str_t                  storage;
@@ -87,6 +95,21 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_http_scandoc_module;
+
+
+/* content handlers set by "scandoc", "scandoc_problem", "scandoc_status" */
+ngx_int_t ngx_http_scandoc_api_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_scandoc_problem_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_scandoc_status_handler(ngx_http_request_t *r);
+
+/*
+ * Per-worker hooks of the queue, called by init_process after
+ * ngx_http_scandoc_redis_init() and by exit_process before
+ * ngx_http_scandoc_redis_exit(); only when some location has "scandoc".
+ * An error from init makes the worker exit.
+ */
+ngx_int_t ngx_http_scandoc_queue_init(ngx_cycle_t *cycle);
+void ngx_http_scandoc_queue_exit(ngx_cycle_t *cycle);
 
 
 #endif /* _NGX_SCANDOC_H_INCLUDED_ */
