@@ -63,7 +63,14 @@ use Test::Scandoc::Server;
 use Time::HiRes ();
 
 our @EXPORT = qw(run_tests fixtures server multipart corpus json_subset
-                 mp_body mp_type);
+                 mp_body mp_type file_bytes);
+
+# `--- xxx eval` sections are evaluated in Test::Base::Filter's package:
+# make the helpers callable there too.
+{
+    no strict 'refs';
+    *{"Test::Base::Filter::$_"} = \&{$_} for qw(mp_body mp_type corpus file_bytes);
+}
 
 my $server;
 my %fixtures;
@@ -71,6 +78,9 @@ my %fixtures;
 sub server { $server //= Test::Scandoc::Server->new }
 
 sub corpus { Test::Scandoc::Server::corpus(@_) }
+
+# The bytes of a corpus file.
+sub file_bytes { Test::Scandoc::Server::slurp(corpus($_[0])) // die "$_[0]: $!" }
 
 # Files uploaded (as the main tenant) before the first block; their ids are
 # available as $TEST_NGINX_FILE_<NAME>.

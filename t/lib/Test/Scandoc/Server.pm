@@ -610,6 +610,41 @@ sub all_events {
     return reverse @ev;
 }
 
+# A PNG of random noise, $w x $h: slow to encode, so a convert of it runs
+# long enough to be interrupted (noise does not compress, so the work is
+# proportional to the pixels).  Made with ImageMagick; returns the path.
+# Made once for all test files (it takes seconds) in t/servroot-cache/,
+# written under a temporary name and renamed: files run in parallel.
+sub make_noise_png {
+    my ($self, $w, $h) = @_;
+    my $cache = "$ROOT/t/servroot-cache";
+    make_path($cache);
+    my $path = "$cache/noise-${w}x$h.png";
+    return $path if -s $path;
+    system('convert', '-size', "${w}x$h", 'xc:gray', '+noise', 'Random',
+           "PNG24:$path.$$") == 0 or die "convert (ImageMagick) failed";
+    rename "$path.$$", $path or die "$path: $!";
+    return $path;
+}
+
+# Events of one task, oldest first, as their types.
+sub task_event_types {
+    my ($self, $task_id, %o) = @_;
+    return map { $_->{type} }
+           grep { $_->{type} =~ /^task\./ && $_->{data}{id} eq $task_id }
+           $self->all_events(%o);
+}
+
+# Files left in the staging folder (work in progress of no running task).
+sub staging_leftovers {
+    my ($self) = @_;
+    my $d = $self->storage . '/.staging';
+    return () unless -d $d;
+    my @left = `find '$d' -mindepth 1 -type f`;
+    chomp @left;
+    return @left;
+}
+
 sub download {
     my ($self, $id, %o) = @_;
     return $self->request(GET => "/v1/files/$id/download", %o);
