@@ -27,7 +27,7 @@
 #define SD_TESSDATA_DEFAULT   "/usr/share/tesseract-ocr/5/tessdata"
 #define SD_LANGUAGES_MAX      256
 #define SD_FSIZE_DEFAULT      (4ULL << 30)
-#define SD_CLI_ID             "file_cli0000000000"   /* + 2 digits */
+#define SD_CLI_ID             "file_cli00000000000"  /* + 2 digits */
 
 
 typedef struct {
@@ -343,8 +343,8 @@ sd_job_free(sd_job_t *job)
 
 /* one job line of --serve */
 
-static void
-sd_serve_line(const char *text, FILE *out)
+static int
+sd_serve_line(const char *text, FILE *out, FILE *progress)
 {
     int            rc;
     size_t         i;
@@ -355,7 +355,7 @@ sd_serve_line(const char *text, FILE *out)
 
     memset(&job, 0, sizeof(sd_job_t));
     job.outputs = json_array();
-    job.progress = out;
+    job.progress = progress;
 
     job_json = json_loads(text, 0, &err);
 
@@ -365,6 +365,7 @@ sd_serve_line(const char *text, FILE *out)
         sd_job_fail(&job, SD_INTERNAL, "The job line is not a JSON object "
                     "with an op.");
         sd_answer(&job, -1, out);
+        rc = -1;
         goto done;
     }
 
@@ -414,6 +415,8 @@ done:
 
     sd_job_free(&job);
     json_decref(job_json);
+
+    return rc;
 }
 
 
@@ -447,7 +450,7 @@ sd_serve(void)
             continue;
         }
 
-        sd_serve_line(line, stdout);
+        sd_serve_line(line, stdout, stdout);
     }
 
     free(line);
@@ -468,8 +471,7 @@ sd_probe_cli(const char *path)
     job = json_pack("{s:s, s:o}", "op", "probe", "inputs", inputs);
     s = json_dumps(job, JSON_COMPACT);
 
-    sd_serve_line(s, stdout);
-    rc = 0;
+    rc = sd_serve_line(s, stdout, stderr) == 0 ? 0 : 1;
 
     free(s);
     json_decref(job);
@@ -617,11 +619,10 @@ sd_cli(int argc, char **argv, int first)
 
     /* progress goes to stderr: stdout carries only the result line */
 
-    sd_serve_line(s, stdout);
+    rc = sd_serve_line(s, stdout, stderr) == 0 ? 0 : 1;
 
     free(s);
     json_decref(job);
-    rc = 0;
     goto done;
 
 usage:

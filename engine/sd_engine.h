@@ -100,6 +100,13 @@ int sd_probe(sd_job_t *job);
 int sd_probe_file(const char *path, json_t **result, const char **code,
     char *error, size_t size);
 
+/*
+ * PNG chunk walk before decoding (sd_png.c): refuses declared lengths
+ * beyond the file and metadata bombs, closes a file cut after its image
+ * data; returns the bytes to decode (malloc()ed) or NULL, job failed.
+ */
+unsigned char *sd_png_load(sd_job_t *job, const char *path, size_t *size);
+
 /* images (sd_image.c) */
 int sd_image_convert(sd_job_t *job);
 void sd_image_init(void);

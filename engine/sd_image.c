@@ -8,6 +8,7 @@
  */
 
 
+#include <stdlib.h>
 #include <string.h>
 #include <leptonica/allheaders.h>
 
@@ -29,8 +30,10 @@ sd_image_init(void)
 static PIX *
 sd_image_read(sd_job_t *job, size_t i)
 {
-    PIX      *pix;
-    l_int32   format, w, h, bps, spp, cmap;
+    PIX            *pix;
+    size_t          size;
+    l_int32         format, w, h, bps, spp, cmap;
+    unsigned char  *data;
 
     if (pixReadHeader(job->inputs[i].path, &format, &w, &h, &bps, &spp,
                       &cmap)
@@ -50,12 +53,42 @@ sd_image_read(sd_job_t *job, size_t i)
         return NULL;
     }
 
-    pix = pixRead(job->inputs[i].path);
+    switch (job->inputs[i].type) {
+
+    case SD_TYPE_PNG:
+        data = sd_png_load(job, job->inputs[i].path, &size);
+        if (data == NULL) {
+            return NULL;
+        }
+
+        pix = pixReadMemPng(data, size);
+        free(data);
+        break;
+
+    case SD_TYPE_JPEG:
+
+        /*
+         * libjpeg's "corrupt data" warnings (stray bytes between markers)
+         * leave the pixels intact; viewers show such files, so do we.
+         */
+
+        pix = pixReadJpeg(job->inputs[i].path, 0, 1, NULL,
+                          L_JPEG_CONTINUE_WITH_BAD_DATA);
+        break;
+
+    default:
+        pix = pixRead(job->inputs[i].path);
+        break;
+    }
 
     if (pix == NULL) {
         sd_job_fail(job, SD_CORRUPT, "The image data cannot be decoded.");
         return NULL;
     }
+
+    /* text chunks and comments are not carried into outputs */
+
+    pixSetText(pix, NULL);
 
     return pix;
 }

@@ -10,6 +10,7 @@
 
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
@@ -250,6 +251,11 @@ sd_pdf_webp_image(fz_context *ctx, const char *path)
     fz_try(ctx) {
         pm = fz_new_pixmap(ctx, fz_device_rgb(ctx), w, h, NULL, 0);
 
+        /* WebP stores no resolution: 0 makes the caller use its default */
+
+        pm->xres = pixGetXRes(pix32);
+        pm->yres = pixGetYRes(pix32);
+
         for (y = 0; y < h; y++) {
             line = pixGetData(pix32) + (size_t) y * wpl;
             d = pm->samples + (size_t) y * pm->stride;
@@ -268,6 +274,45 @@ sd_pdf_webp_image(fz_context *ctx, const char *path)
     } fz_always(ctx) {
         fz_drop_pixmap(ctx, pm);
         pixDestroy(&pix32);
+
+    } fz_catch(ctx) {
+        fz_rethrow(ctx);
+    }
+
+    return img;
+}
+
+
+/* PNGs pass sd_png_load() first: it refuses bombs, repairs cut ends */
+
+static fz_image *
+sd_pdf_png_image(sd_job_t *job, size_t i)
+{
+    size_t          len;
+    fz_image       *img;
+    fz_buffer      *buf;
+    fz_context     *ctx;
+    unsigned char  *data;
+
+    ctx = sd_ctx;
+    data = sd_png_load(job, job->inputs[i].path, &len);
+
+    if (data == NULL) {
+        fz_throw(ctx, FZ_ERROR_GENERIC, "unusable PNG");
+    }
+
+    buf = NULL;
+    img = NULL;
+
+    fz_var(buf);
+
+    fz_try(ctx) {
+        buf = fz_new_buffer_from_copied_data(ctx, data, len);
+        img = fz_new_image_from_buffer(ctx, buf);
+
+    } fz_always(ctx) {
+        fz_drop_buffer(ctx, buf);
+        free(data);
 
     } fz_catch(ctx) {
         fz_rethrow(ctx);
@@ -333,6 +378,9 @@ sd_pdf_append_image(sd_job_t *job, pdf_document *out, size_t i,
     fz_try(ctx) {
         if (job->inputs[i].type == SD_TYPE_WEBP) {
             img = sd_pdf_webp_image(ctx, job->inputs[i].path);
+
+        } else if (job->inputs[i].type == SD_TYPE_PNG) {
+            img = sd_pdf_png_image(job, i);
 
         } else {
             img = fz_new_image_from_file(ctx, job->inputs[i].path);
