@@ -1149,7 +1149,8 @@ end
 
 --[[
 args: consumer, task_id, attempt, error_json, kind (final|timeout|crash), seed
-reply: {200} or {409}
+reply: {200} or {409}.  A crash under the task's budget (max_attempts of its
+last claim) hands the entry back; error_json is the failure once it is spent.
 ]]
 local function w_fail(keys, a)
     local consumer, id, attempt, err, kind = a[1], a[2], a[3], a[4], a[5]
@@ -1163,6 +1164,8 @@ local function w_fail(keys, a)
         t.crashes = int(crashes)
         if crashes < (tonumber(t.max_attempts) or 3) then
             hand_back(t, consumer)
+        elseif err and err ~= '' then
+            settle(t, 'failed', err)    -- the caller's words for the crash
         else
             fail_task(t, 'The engine crashed while processing the task.',
                       'internal', ',"reason":"engine_crashed","attempts":'

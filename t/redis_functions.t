@@ -404,6 +404,49 @@ is cmd('XLEN', 'sd1:queue'), 0, 'entry left by XACK + XDEL';
         'suffixes; base shortened to 50 code points';
 }
 
+# detect-documents: documents[i].output (0-based) becomes file_id
+{
+    my ($t) = create($k1, 'detect-documents', [$f1],
+                     params => '{"input":"' . $f1 . '"}');
+    my ($j) = claim('hostA:1:1', 1);
+    my @o = map { { id => id('file'), path => "x/$_", type => 'image/png',
+                    properties => { size => 1, width => 5, height => 5 },
+                    suffix => $_ } } (1, 2);
+    my $res = '{"documents":[{"bounding_box":{"top":1,"left":2,"width":3,'
+            . '"height":4},"vertices":[{"x":2,"y":1},{"x":4,"y":1},'
+            . '{"x":4,"y":4},{"x":2,"y":4}],"output":1},{"bounding_box":'
+            . '{"top":0,"left":0,"width":1,"height":1},"vertices":[{"x":0,'
+            . '"y":0},{"x":1,"y":0},{"x":1,"y":1},{"x":0,"y":1}],"output":0}]}';
+    fcall('finish', 'hostA:1:1', $t, $j->{attempt}, $res, encode_json(\@o),
+          seed());
+    my $docs = task($k1, $t)->{result}{documents};
+    is_deeply [ map { $_->{file_id} } @$docs ], [ $o[1]{id}, $o[0]{id} ],
+        'documents[].file_id';
+    is_deeply $docs->[0]{bounding_box}, { top => 1, left => 2, width => 3,
+        height => 4 }, 'bounding_box kept';
+    is scalar(@{ $docs->[0]{vertices} }), 4, 'vertices kept';
+    ok !exists $docs->[0]{output}, 'no output index in the result';
+
+    ($t) = create($k1, 'detect-documents', [$f1],
+                  params => '{"input":"' . $f1 . '"}');
+    ($j) = claim('hostA:1:1', 1);
+    fcall('finish', 'hostA:1:1', $t, $j->{attempt}, '{"documents":[]}', '[]',
+          seed());
+    like fcall('get_task', $k1, $t)->[1], qr/"result":\{"documents":\[\]\}/,
+        'no document: documents []';
+
+    # extract-text: the engine's result spliced verbatim
+    ($t) = create($k1, 'extract-text', [$f1],
+                  params => '{"input":"' . $f1 . '","format":"json",'
+                          . '"schema":{"type":"object","properties":{}}}');
+    ($j) = claim('hostA:1:1', 1);
+    my $text = '{"format":"json","content":"{\\"items\\":[]}","n":1.50}';
+    fcall('finish', 'hostA:1:1', $t, $j->{attempt}, $text, '[]', seed());
+    my $raw = fcall('get_task', $k1, $t)->[1];
+    ok index($raw, '"result":' . $text) >= 0, 'result verbatim';
+    ok index($raw, '"properties":{}') >= 0, 'parameters verbatim ({} kept)';
+}
+
 # -- crashes, reclaim, release
 
 ($tid) = create($k1, 'convert', [$f1]);
