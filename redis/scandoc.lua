@@ -667,9 +667,12 @@ end
 
 -- the one way a task finishes: a finished task never changes again
 settle = function(t, status, result_json)
+    -- who finished it, so that a report retried after a lost reply is
+    -- recognized as already done (see reported_before)
+    local by = t.stage == 'running' and (t.owner .. ' ' .. t.attempt) or ''
     unqueue(t)
     set_task(t, 'status', status, 'result', result_json, 'stage', 'done',
-             'owner', '', 'updated_at', now)
+             'owner', '', 'updated_at', now, 'finished_by', by)
     emit(t.tenant, status == 'completed' and 'task.completed' or 'task.failed',
          task_event(t, true))
     wake_children(t)
@@ -917,6 +920,13 @@ local function fenced(t, consumer, attempt)
            and t.attempt == attempt
 end
 
+-- the same attempt already finished the task: C retries a report whose reply
+-- was lost, and a 409 would make it drop outputs that are registered now
+local function reported_before(t, consumer, attempt, status)
+    return t and t.stage == 'done' and t.status == status
+           and t.finished_by == consumer .. ' ' .. attempt
+end
+
 local function job_json(t, files, timeout_ms)
     local inputs = {}
     for i, f in ipairs(files) do
@@ -1111,6 +1121,9 @@ local function w_finish(keys, a)
     local consumer, id, attempt = a[1], a[2], a[3]
     begin(a[6], id)
     local t = rec(task_key(id))
+    if reported_before(t, consumer, attempt, 'completed') then
+        return { 200 }
+    end
     if not fenced(t, consumer, attempt) then
         return { 409 }
     end
@@ -1156,6 +1169,9 @@ local function w_fail(keys, a)
     local consumer, id, attempt, err, kind = a[1], a[2], a[3], a[4], a[5]
     begin(a[6], id)
     local t = rec(task_key(id))
+    if reported_before(t, consumer, attempt, 'failed') then
+        return { 200 }
+    end
     if not fenced(t, consumer, attempt) then
         return { 409 }
     end

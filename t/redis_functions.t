@@ -377,6 +377,9 @@ is $task->{result}{generated_files}[0]{name}, 'out', 'named after the task';
 is $task->{result}{generated_files}[0]{task_id}, $tid, 'task_id set';
 ok !exists $task->{progress}, 'no progress once finished';
 is_deeply fcall('finish', 'hostA:1:1', $tid, 1, '{}', $outputs, seed()),
+    [200], 'the same report again (reply lost): already done, 200';
+is scalar(@{ page($k1, 'files', 100)->{data} }), 8, '... nothing added';
+is_deeply fcall('finish', 'hostB:1:1', $tid, 1, '{}', $outputs, seed()),
     [409], 'a finished task never changes again';
 is_deeply fcall('heartbeat', 'hostA:1:1', 60000, '{}', $tid, 1), [1, $tid],
     'heartbeat after finish: lost';
