@@ -645,6 +645,35 @@ sub staging_leftovers {
     return @left;
 }
 
+# How many attempts a task had: white-box (the task record in Redis, as
+# redis/scandoc.lua keeps it), so the fault tests can prove a retry happened.
+sub task_attempts {
+    my ($self, $id) = @_;
+    return $self->redis_cli('HGET', "sd1:task:$id", 'attempt') // 0;
+}
+
+# Helpers that are using the CPU right now (busy with a job): CPU time of
+# each helper sampled twice.
+sub busy_helpers {
+    my ($self) = @_;
+    my $cpu = sub {
+        my $st = slurp("/proc/$_[0]/stat") // return 0;
+        my ($rest) = $st =~ /\)\s(.*)\z/s or return 0;
+        my @f = split ' ', $rest;
+        return $f[11] + $f[12];           # utime + stime
+    };
+    my %before = map { $_ => $cpu->($_) } $self->helper_pids;
+    sleep 0.5;
+    return grep { $cpu->($_) > $before{$_} } keys %before;
+}
+
+sub parent_of {
+    my ($pid) = @_;
+    my $st = slurp("/proc/$pid/stat") // return undef;
+    my ($rest) = $st =~ /\)\s(.*)\z/s or return undef;
+    return (split ' ', $rest)[1];
+}
+
 sub download {
     my ($self, $id, %o) = @_;
     return $self->request(GET => "/v1/files/$id/download", %o);
