@@ -512,7 +512,9 @@ local function resolve(tenant, inputs, reqs)
             end
         elseif r.status == 'failed' then
             errors_add(res.errs, key, 'The task ' .. id .. ' failed.')
-        else
+        elseif not res.parents[id] then
+            -- a merge may name the same unfinished task twice: wait once
+            res.parents[id] = true
             res.parents[#res.parents + 1] = id
             local d = (tonumber(r.depth) or 0) + 1
             if d > res.depth then
@@ -617,9 +619,9 @@ local function fail_task(t, msg, code, details)
     settle(t, 'failed', failure(msg, code, details))
 end
 
+-- why: a sentence naming the problem with input `id`
 local function fail_input(t, id, why)
-    fail_task(t, 'The input ' .. id .. ' cannot be used: ' .. why,
-              'input_failed', ',"input":' .. jstr(id))
+    fail_task(t, why, 'input_failed', ',"input":' .. jstr(id))
 end
 
 local function first_error(errs)
@@ -657,7 +659,8 @@ local function wake_children(parent)
         local c = rec(task_key(id))
         if c and c.stage == 'waiting' then
             if parent.status ~= 'completed' then
-                fail_input(c, parent.id, 'the task ' .. parent.id .. ' failed.')
+                fail_input(c, parent.id, 'The input task ' .. parent.id
+                           .. ' failed.')
             elseif redis.call('HINCRBY', task_key(id), 'wait', -1) <= 0 then
                 wake(c)
             end
