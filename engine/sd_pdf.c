@@ -466,9 +466,18 @@ sd_pdf_merge(sd_job_t *job)
             sd_job_progress(job, i + 1, job->ninputs);
         }
 
+        /*
+         * Streams are decoded and compressed again, images and fonts
+         * excepted (left as they are): a damaged content stream comes
+         * out as the part mupdf could read, in a valid stream.
+         */
+
         opts = pdf_default_write_options;
-        opts.do_compress = 1;
         opts.do_garbage = 1;
+        opts.do_decompress = 1;
+        opts.do_compress = 1;
+        opts.do_compress_images = 1;
+        opts.do_compress_fonts = 1;
 
         i = job->ninputs;
         errno = 0;
