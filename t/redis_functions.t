@@ -529,6 +529,33 @@ fcall('finish', 'hostB:1:1', $child, 1, '{}', '[]', seed());
     my ($ok_t, $r) = create($k1, 'convert', [$parent]);
     is $r->[0], 202, 'a completed one-file task as input';
     drain();
+
+    # a split that produced two files
+    my ($two) = create($k1, 'split', [$pdf], params => '{"input":"'
+        . $pdf . '"}', reqs => '{"types":["application/pdf"],"max_page":0,'
+        . '"max_x":-1,"max_y":-1,"multi":false}');
+    # a waiting convert and a waiting merge naming it twice
+    my ($wc) = create($k1, 'convert', [$two]);
+    my ($wm, $wr) = create($k1, 'merge', [$two, $two], multi => 1,
+                           reqs => $merge_reqs);
+    is $wr->[0], 202, 'merge naming a pending task twice';
+    my ($j) = claim('hostA:1:1', 5);
+    is $j->{task_id}, $two, 'the split runs';
+    my @o = map { { id => id('file'), path => "x/$_", type => 'image/png',
+                    properties => { size => 1, width => 1, height => 1 },
+                    suffix => $_ } } (1, 2);
+    fcall('finish', 'hostA:1:1', $two, 1, '{}', encode_json(\@o), seed());
+    my $wct = task($k1, $wc);
+    is $wct->{status}, 'failed', 'several files for a waiting convert: failed';
+    is $wct->{result}{details}{code}, 'input_failed', '... input_failed';
+    is $wct->{result}{details}{input}, $two, '... naming the input';
+    ($j) = claim('hostA:1:1', 5);
+    is $j->{task_id}, $wm, 'the merge goes on';
+    is scalar(@{ $j->{inputs} }), 4, '... with both files, twice';
+    fcall('finish', 'hostA:1:1', $wm, 1, '{}', '[]', seed());
+    ($ok_t, $r) = create($k1, 'convert', [$two]);
+    is $r->[0], 422, 'several files for a convert: 422';
+    ok dec($r->[1])->{input}, '... on input';
 }
 
 ($parent) = create($k1, 'convert', [$f1]);
@@ -612,6 +639,20 @@ for my $t (qw(file.created file.deleted task.created task.completed
 my ($fc) = grep { $_->{type} eq 'file.created' } @{ $all->{data} };
 ok !exists $fc->{data}{created_at}, 'file.created: the File without created_at';
 is_deeply page($k2, 'events', 100)->{data}, [], 'events are per tenant';
+my ($tc) = grep { $_->{type} eq 'task.completed' } @{ $all->{data} };
+is_deeply [ sort keys %{ $tc->{data} } ], [qw(id operation result)],
+    'task.completed: id, operation, result';
+my ($fd) = grep { $_->{type} eq 'file.deleted' } @{ $all->{data} };
+is_deeply [ sort keys %{ $fd->{data} } ], [qw(id name type)],
+    'file.deleted: id, name, type';
+
+# groundwork: expiry index, tombstones with a TTL
+my $exp = cmd('ZRANGE', "sd1:expiry:$t1", 0, -1);
+ok scalar(grep { /^file_/ } @$exp) && scalar(grep { /^task_/ } @$exp)
+   && scalar(grep { /^event_/ } @$exp),
+   'files, tasks, events in the expiry index';
+my $ttl = cmd('TTL', "sd1:tomb:$f[3]");
+ok $ttl > 6 * 86400 && $ttl <= 7 * 86400, 'tombstones last 7 days';
 
 my $t1count = scalar @{ page($k1, 'tasks', 100)->{data} };
 ok $t1count > 10, 'tasks list';
