@@ -20,6 +20,19 @@ just moves on to k+1.  A caller that does not pass the seed still works: the
 call's main object id (itself caller-random) plus the microsecond clock is used
 instead, which is weaker and logged nowhere, so C should always pass it.
 
+Arguments appended to the lists of INTERNALS.md (all optional, at the end):
+  sd1_upload_file   ..., path_rel, seed
+  sd1_delete_file   ..., file_id, seed
+  sd1_delete_task   ..., task_id, seed
+  sd1_create_task   ..., reqs_json, active_limit, seed
+                    (active_limit: scandoc_active_limit; it is remembered per
+                    tenant for promotions; default 16)
+  sd1_claim         ..., max_attempts, seed
+  sd1_finish        ..., outputs_json, seed
+  sd1_fail          ..., kind, seed
+sd1_release also answers {409} when the attempt is stale.  A finish or fail
+repeated by the attempt that already finished the task answers {200}.
+
 Keys (all under "sd1:"; every hash carries v = "1"):
   key:<keyhash>            hash  tenant, label, created_at, revoked_at
   keys                     set   every keyhash (revocation by prefix)
@@ -1022,7 +1035,9 @@ local function w_claim(keys, a)
     local cursor = redis.call('GET', P .. 'reclaim') or '0-0'
     local r = redis.call('XAUTOCLAIM', QUEUE, GROUP, consumer, o.lease,
                          cursor, 'COUNT', n)
-    redis.call('SET', P .. 'reclaim', r[1])
+    if r[1] ~= cursor then
+        redis.call('SET', P .. 'reclaim', r[1])  -- idle polls write nothing
+    end
     for _, e in ipairs(r[2]) do
         local job = start(e[1], e[2], consumer, true, o)
         jobs[#jobs + 1] = job
