@@ -502,6 +502,17 @@ is scalar(claim('hostB:1:1', 1, lease => 50, timeout => 100)), 0,
     'past its deadline: not handed out again';
 is task($k1, $tid)->{result}{details}{code}, 'timeout', 'failed: timeout';
 
+# an input file deleted between creation and start
+{
+    my ($gone) = upload($k1, 'gone', 'image/png', $png_props);
+    my ($t) = create($k1, 'convert', [$gone]);
+    fcall('delete_file', $k1, $gone, seed());
+    is scalar(claim('hostA:1:1', 1)), 0, 'nothing to run';
+    my $res = task($k1, $t)->{result};
+    is $res->{details}{code}, 'input_not_found', 'input_not_found';
+    is $res->{details}{input}, $gone, '... naming the file';
+}
+
 # -- task inputs: waiting children
 
 my $task_merge_reqs = $merge_reqs;
