@@ -1039,8 +1039,7 @@ local function w_claim(keys, a)
         redis.call('SET', P .. 'reclaim', r[1])  -- idle polls write nothing
     end
     for _, e in ipairs(r[2]) do
-        local job = start(e[1], e[2], consumer, true, o)
-        jobs[#jobs + 1] = job
+        jobs[#jobs + 1] = start(e[1], e[2], consumer, true, o)
     end
     -- r[3]: entries deleted from the stream while pending; Redis has removed
     -- them from the PEL already and none of ours can be there (entries leave
@@ -1096,21 +1095,15 @@ local function output_name(base, k)
     return utf8_head(base, NAME_MAX - utf8_len(suffix)) .. suffix
 end
 
--- detect-documents: documents[i].output (0-based index into outputs) -> file_id
+-- detect-documents: documents[i].output (0-based index into outputs) becomes
+-- file_id; written out by hand so that the keys keep API.md's order
 local function documents_json(docs, files)
     local out = {}
     for i, d in ipairs(docs) do
         local f = type(d.output) == 'number' and files[d.output + 1]
-        d.output = nil
-        d.file_id = f and f.id or cjson.null
-        local vertices = d.vertices
-        d.vertices = nil
-        local j = jval(d)
-        if vertices then
-            j = j:sub(1, -2) .. (j == '{}' and '' or ',') .. '"vertices":'
-                .. jval(vertices, true) .. '}'
-        end
-        out[i] = j
+        out[i] = '{"bounding_box":' .. jval(d.bounding_box or {})
+                 .. ',"vertices":' .. jval(d.vertices or {}, true)
+                 .. ',"file_id":' .. (f and jstr(f.id) or 'null') .. '}'
     end
     return '{"documents":[' .. table.concat(out, ',') .. ']}'
 end
