@@ -429,6 +429,10 @@ is cmd('XLEN', 'sd1:queue'), 0, 'entry left by XACK + XDEL';
         height => 4 }, 'bounding_box kept';
     is scalar(@{ $docs->[0]{vertices} }), 4, 'vertices kept';
     ok !exists $docs->[0]{output}, 'no output index in the result';
+    like fcall('get_task', $k1, $t)->[1],
+        qr/\{"bounding_box":\{"top":1,"left":2,"width":3,"height":4\},
+           "vertices":\[\{"x":2,"y":1\},.*?\],"file_id":"file_/x,
+        "documents keep API.md's key order";
 
     ($t) = create($k1, 'detect-documents', [$f1],
                   params => '{"input":"' . $f1 . '"}');
