@@ -137,7 +137,7 @@ sub run_tests {
     for my $block (blocks()) {
         run_block($block);
     }
-    done_testing();
+    Test::More::done_testing();
 }
 
 sub run_block {

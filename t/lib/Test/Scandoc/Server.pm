@@ -152,8 +152,13 @@ sub start_redis {
 
 sub redis_cli {
     my ($self, @args) = @_;
-    open my $fh, '-|', 'redis-cli', '-p', $self->{redis_port}, @args
-        or die "redis-cli: $!";
+    # a forking open, so the child can drop "Could not connect" noise
+    my $pid = open my $fh, '-|';
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        open STDERR, '>', '/dev/null';
+        exec 'redis-cli', '-p', $self->{redis_port}, @args or _exit(127);
+    }
     local $/;
     my $out = <$fh>;
     close $fh;
