@@ -1,4 +1,1974 @@
 
-/* stub: replaced by its owner */
+/*
+ * Copyright (C) scandoc authors
+ *
+ * The queue worker.  Each nginx worker claims as many tasks as it has free
+ * engine slots, runs each on the engine pool (one helper per pool thread,
+ * ngx_scandoc_engine.c), commits the outputs from the io pool, and reports
+ * the outcome through one Function call (docs/INTERNALS.md section 1):
+ *
+ *   claim -> ENGINE (engine pool) -> COMMIT (io pool) -> REPORT (Redis)
+ *         -> CLEAN (io pool: staging folder, stale outputs) -> freed
+ *
+ * While a task is ours its lease is kept alive by the heartbeat; the
+ * heartbeat's answer names the tasks that were cancelled or lost, whose
+ * helpers are killed.  At graceful shutdown nginx runs queued thread tasks
+ * but never their completion handlers, and leaves the worker as soon as
+ * only cancelable timers remain: a watcher connection notices the
+ * shutdown, claiming stops, and a non-cancelable timer keeps the worker
+ * until the running tasks are reported, killing and handing back those
+ * still running after scandoc_shutdown_grace.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <ftw.h>
+#include <jansson.h>
 
 #include "ngx_scandoc.h"
+#include "ngx_scandoc_redis.h"
+#include "ngx_scandoc_store.h"
+#include "ngx_scandoc_engine.h"
+#include "ngx_scandoc_queue.h"
+
+
+/*
+ * DESIGN.md has a blocking XREADGROUP on a second connection; instead the
+ * claim Function is polled, which keeps one connection per worker and
+ * lets the Function reclaim expired entries on the same call.  A claim is
+ * a cheap call, made only while a slot is free, and at once after a job
+ * ends or when the last claim filled every slot it asked for.
+ */
+#define NGX_HTTP_SCANDOC_CLAIM_EVERY     200
+#define NGX_HTTP_SCANDOC_CLAIM_BACKOFF   1000
+
+/* progress goes out at most this often (API.md: once a second) */
+#define NGX_HTTP_SCANDOC_PROGRESS_EVERY  1000
+
+/* a report Redis did not answer is retried this often, at least this long */
+#define NGX_HTTP_SCANDOC_REPORT_RETRY    1000
+#define NGX_HTTP_SCANDOC_REPORT_KEEP     60000
+
+#define NGX_HTTP_SCANDOC_SHUTDOWN_TICK   100
+/* after the grace period: time left for the hand-backs to reach Redis */
+#define NGX_HTTP_SCANDOC_SHUTDOWN_EXTRA  5000
+
+#define NGX_HTTP_SCANDOC_NAME_MAX        64
+
+/*
+ * Functions that emit events take a random seed as their last argument
+ * (redis/scandoc.lua derives the event ids from it): "seed_" + 16.
+ */
+#define NGX_HTTP_SCANDOC_SEED_LEN                                             \
+    (sizeof("seed_") - 1 + NGX_HTTP_SCANDOC_ID_RAND)
+
+
+#define NGX_HTTP_SCANDOC_RUN_ENGINE      0
+#define NGX_HTTP_SCANDOC_RUN_COMMIT      1
+#define NGX_HTTP_SCANDOC_RUN_REPORT      2
+#define NGX_HTTP_SCANDOC_RUN_CLEAN       3
+
+
+typedef struct {
+    json_t                     *json;       /* from the result line */
+    u_char                     *src;        /* in the staging folder */
+    u_char                     *dir;        /* <storage>/<tenant>/<xx> */
+    u_char                     *dst;        /* <dir>/<id> */
+    ngx_str_t                   rel;        /* <tenant>/<xx>/<id> */
+    u_char                     *id;
+    off_t                       size;
+    unsigned                    moved:1;
+} ngx_http_scandoc_output_t;
+
+
+typedef struct {
+    ngx_queue_t                 queue;
+    ngx_pool_t                 *pool;
+    ngx_log_t                   log;        /* names the task and attempt */
+
+    ngx_str_t                   task_id;
+    ngx_str_t                   attempt;
+    ngx_str_t                   tenant;
+    ngx_str_t                   staging;    /* NUL-terminated */
+
+    ngx_thread_task_t          *task;       /* engine, then io pool */
+    ngx_http_scandoc_job_t      job;
+
+    /* the result line, taken apart in the engine thread */
+    ngx_array_t                 outputs;    /* ngx_http_scandoc_output_t */
+    json_t                     *answer;
+    char                       *result_json;
+    char                       *error_json;
+    char                       *outputs_json;
+
+    /* the one Function call reporting the attempt, and its retries */
+    const char                 *fn;
+    const char                 *argv[6];
+    size_t                      argvlen[6];
+    int                         argc;
+    u_char                      seed[NGX_HTTP_SCANDOC_SEED_LEN];
+    ngx_msec_t                  report_until;
+    ngx_event_t                 retry;
+
+    ngx_uint_t                  state;
+    ngx_uint_t                  sent_done;
+    ngx_uint_t                  sent_total;
+
+    unsigned                    staged:1;   /* staging folder made */
+    unsigned                    final:1;    /* engine error: fail for good */
+    unsigned                    failed:1;   /* could not commit */
+    unsigned                    lost:1;     /* cancelled, or lost lease */
+    unsigned                    handback:1; /* killed by the shutdown */
+    unsigned                    unlink:1;   /* outputs are not registered */
+} ngx_http_scandoc_run_t;
+
+
+typedef struct {
+    ngx_http_scandoc_main_conf_t  *smcf;
+    ngx_log_t                     *log;
+
+    ngx_str_t                      consumer;
+    ngx_str_t                      lease;
+    ngx_str_t                      timeout;
+    ngx_str_t                      attempts;
+
+    ngx_queue_t                    runs;
+    ngx_uint_t                     nruns;
+    ngx_uint_t                     busy;       /* runs in the engine pool */
+
+    ngx_event_t                    claim_ev;
+    ngx_event_t                    heartbeat_ev;
+    ngx_event_t                    shutdown_ev;
+    ngx_connection_t              *watcher;
+
+    ngx_msec_t                     heartbeat_every;
+    ngx_msec_t                     last_heartbeat;
+    ngx_msec_t                     shutdown_start;
+
+    unsigned                       started:1;
+    unsigned                       claiming:1;
+    unsigned                       heartbeating:1;
+    unsigned                       exiting:1;
+    unsigned                       killed:1;
+    unsigned                       exited:1;
+} ngx_http_scandoc_queue_t;
+
+
+static void ngx_http_scandoc_queue_claim(ngx_event_t *ev);
+static void ngx_http_scandoc_queue_claimed(redisReply *reply, void *data);
+static void ngx_http_scandoc_queue_start(ngx_str_t *text);
+static ngx_http_scandoc_run_t *ngx_http_scandoc_queue_run(ngx_str_t *task_id,
+    ngx_int_t attempt, ngx_str_t *tenant);
+static u_char *ngx_http_scandoc_queue_job(ngx_http_scandoc_run_t *run,
+    json_t *root, size_t *len);
+static void ngx_http_scandoc_queue_engine(void *data, ngx_log_t *log);
+static void ngx_http_scandoc_queue_answer(ngx_http_scandoc_run_t *run);
+static ngx_int_t ngx_http_scandoc_queue_output(ngx_http_scandoc_run_t *run,
+    json_t *out);
+static void ngx_http_scandoc_queue_ended(ngx_event_t *ev);
+static void ngx_http_scandoc_queue_commit(void *data, ngx_log_t *log);
+static ngx_int_t ngx_http_scandoc_queue_move(ngx_http_scandoc_run_t *run,
+    ngx_http_scandoc_output_t *out);
+static ngx_int_t ngx_http_scandoc_queue_mkdir(u_char *dir, u_char *parent,
+    ngx_log_t *log);
+static ngx_int_t ngx_http_scandoc_queue_fsync_dir(u_char *dir,
+    ngx_log_t *log);
+static void ngx_http_scandoc_queue_committed(ngx_event_t *ev);
+static void ngx_http_scandoc_queue_fail(ngx_http_scandoc_run_t *run,
+    const char *kind, const char *error, const char *code);
+static void ngx_http_scandoc_queue_release(ngx_http_scandoc_run_t *run);
+static void ngx_http_scandoc_queue_report(ngx_http_scandoc_run_t *run);
+static void ngx_http_scandoc_queue_retry(ngx_event_t *ev);
+static void ngx_http_scandoc_queue_reported(redisReply *reply, void *data);
+static void ngx_http_scandoc_queue_clean(ngx_http_scandoc_run_t *run);
+static void ngx_http_scandoc_queue_remove(void *data, ngx_log_t *log);
+static int ngx_http_scandoc_queue_remove_entry(const char *path,
+    const struct stat *sb, int type, struct FTW *ftw);
+static void ngx_http_scandoc_queue_cleaned(ngx_event_t *ev);
+static void ngx_http_scandoc_queue_free(ngx_http_scandoc_run_t *run);
+static void ngx_http_scandoc_queue_heartbeat(ngx_event_t *ev);
+static void ngx_http_scandoc_queue_heartbeaten(redisReply *reply,
+    void *data);
+static void ngx_http_scandoc_queue_watcher(ngx_event_t *ev);
+static void ngx_http_scandoc_queue_shutdown(ngx_event_t *ev);
+static void ngx_http_scandoc_queue_schedule(ngx_msec_t delay);
+static ngx_uint_t ngx_http_scandoc_queue_name(ngx_str_t *s);
+static u_char *ngx_http_scandoc_queue_log_handler(ngx_log_t *log,
+    u_char *buf, size_t len);
+
+
+static ngx_http_scandoc_queue_t  ngx_http_scandoc_queue;
+
+
+ngx_int_t
+ngx_http_scandoc_queue_init(ngx_cycle_t *cycle)
+{
+    u_char                        *p;
+    ngx_time_t                    *tp;
+    ngx_connection_t              *c;
+    ngx_http_scandoc_queue_t      *q;
+    ngx_http_scandoc_main_conf_t  *smcf;
+
+    q = &ngx_http_scandoc_queue;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_scandoc_module);
+    if (smcf == NULL || smcf->engine_pool == NULL || smcf->engine_slots == 0) {
+        return NGX_OK;
+    }
+
+    q->smcf = smcf;
+    q->log = cycle->log;
+    ngx_queue_init(&q->runs);
+
+    tp = ngx_timeofday();
+
+    p = ngx_pnalloc(cycle->pool, cycle->hostname.len + 2 * NGX_INT64_LEN + 2);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    q->consumer.data = p;
+    q->consumer.len = ngx_sprintf(p, "%V:%P:%M", &cycle->hostname, ngx_pid,
+                                  (ngx_msec_t) tp->sec * 1000 + tp->msec)
+                      - p;
+
+    p = ngx_pnalloc(cycle->pool, 3 * NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    q->lease.data = p;
+    p = ngx_sprintf(p, "%M", smcf->lease);
+    q->lease.len = p - q->lease.data;
+
+    q->timeout.data = p;
+    p = ngx_sprintf(p, "%M", smcf->task_timeout);
+    q->timeout.len = p - q->timeout.data;
+
+    q->attempts.data = p;
+    p = ngx_sprintf(p, "%ui", smcf->max_attempts);
+    q->attempts.len = p - q->attempts.data;
+
+    q->heartbeat_every = ngx_max(smcf->lease / 3, 100);
+
+    /*
+     * nginx calls the read handler of idle connections when it begins a
+     * graceful shutdown; fd -2 because nginx skips connections with -1,
+     * and no event is ever added for it.
+     */
+
+    c = ngx_get_connection((ngx_socket_t) -2, cycle->log);
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    c->idle = 1;
+    c->read->handler = ngx_http_scandoc_queue_watcher;
+    c->read->log = cycle->log;
+    c->write->log = cycle->log;
+    q->watcher = c;
+
+    q->claim_ev.handler = ngx_http_scandoc_queue_claim;
+    q->claim_ev.data = q;
+    q->claim_ev.log = cycle->log;
+    q->claim_ev.cancelable = 1;
+
+    q->heartbeat_ev.handler = ngx_http_scandoc_queue_heartbeat;
+    q->heartbeat_ev.data = q;
+    q->heartbeat_ev.log = cycle->log;
+    q->heartbeat_ev.cancelable = 1;
+
+    /* the one timer that holds an exiting worker: not cancelable */
+
+    q->shutdown_ev.handler = ngx_http_scandoc_queue_shutdown;
+    q->shutdown_ev.data = q;
+    q->shutdown_ev.log = cycle->log;
+
+    q->started = 1;
+
+    ngx_add_timer(&q->claim_ev, NGX_HTTP_SCANDOC_CLAIM_EVERY);
+    ngx_add_timer(&q->heartbeat_ev, ngx_min(q->heartbeat_every,
+                                            NGX_HTTP_SCANDOC_PROGRESS_EVERY));
+
+    ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
+                  "scandoc queue: consumer %V, %ui engine slots",
+                  &q->consumer, smcf->engine_slots);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_scandoc_queue_exit(ngx_cycle_t *cycle)
+{
+    ngx_queue_t               *qu;
+    ngx_http_scandoc_run_t    *run;
+    ngx_http_scandoc_queue_t  *q;
+
+    q = &ngx_http_scandoc_queue;
+
+    if (!q->started || q->exited) {
+        return;
+    }
+
+    /*
+     * Runs still here belong to a fast shutdown (or one that overran its
+     * grace): their helpers die now and the leases expire in Redis.  The
+     * runs are not freed: replies may still be delivered to them while
+     * the Redis connection closes, and then find q->exited set.
+     */
+
+    q->exited = 1;
+
+    for (qu = ngx_queue_head(&q->runs);
+         qu != ngx_queue_sentinel(&q->runs);
+         qu = ngx_queue_next(qu))
+    {
+        run = ngx_queue_data(qu, ngx_http_scandoc_run_t, queue);
+
+        if (run->state == NGX_HTTP_SCANDOC_RUN_ENGINE) {
+            ngx_http_scandoc_job_kill(&run->job);
+        }
+
+        ngx_log_error(NGX_LOG_WARN, &run->log, 0,
+                      "worker exits before the task was reported; "
+                      "its lease will expire");
+    }
+
+    if (q->watcher) {
+        ngx_free_connection(q->watcher);
+        q->watcher->fd = (ngx_socket_t) -1;
+        q->watcher = NULL;
+    }
+}
+
+
+ngx_uint_t
+ngx_http_scandoc_queue_free_slots(void)
+{
+    ngx_http_scandoc_queue_t  *q;
+
+    q = &ngx_http_scandoc_queue;
+
+    if (!q->started || q->exiting) {
+        return 0;
+    }
+
+    return q->smcf->engine_slots - q->busy;
+}
+
+
+ngx_uint_t
+ngx_http_scandoc_queue_running(void)
+{
+    /* tasks this worker holds: in the engine, committing or reporting */
+
+    return ngx_http_scandoc_queue.nruns;
+}
+
+
+static void
+ngx_http_scandoc_queue_claim(ngx_event_t *ev)
+{
+    int                        argc;
+    size_t                     argvlen[6];
+    ngx_uint_t                 n;
+    const char                *argv[6];
+    u_char                     buf[NGX_INT_T_LEN];
+    u_char                     seed[NGX_HTTP_SCANDOC_SEED_LEN];
+    ngx_http_scandoc_queue_t  *q;
+
+    q = ev->data;
+
+    if (q->exiting || q->claiming) {
+        return;
+    }
+
+    n = q->smcf->engine_slots - q->busy;
+
+    if (n == 0) {
+        /* a job that ends schedules the next claim */
+        return;
+    }
+
+    if (!ngx_http_scandoc_redis_ready()) {
+        ngx_add_timer(ev, NGX_HTTP_SCANDOC_CLAIM_EVERY);
+        return;
+    }
+
+    argv[0] = (const char *) q->consumer.data;
+    argvlen[0] = q->consumer.len;
+    argv[1] = (const char *) buf;
+    argvlen[1] = ngx_sprintf(buf, "%ui", n) - buf;
+    argv[2] = (const char *) q->lease.data;
+    argvlen[2] = q->lease.len;
+    argv[3] = (const char *) q->timeout.data;
+    argvlen[3] = q->timeout.len;
+    argv[4] = (const char *) q->attempts.data;
+    argvlen[4] = q->attempts.len;
+    argc = 5;
+
+    /* a claim may fail tasks (deadline, crash budget): events */
+
+    if (ngx_http_scandoc_new_id(seed, "seed") == NGX_OK) {
+        argv[5] = (const char *) seed;
+        argvlen[5] = sizeof(seed);
+        argc = 6;
+    }
+
+    if (ngx_http_scandoc_fcall(NGX_HTTP_SCANDOC_FN("claim"), argc, argv,
+                               argvlen,
+                               ngx_http_scandoc_queue_claimed, q)
+        != NGX_OK)
+    {
+        ngx_add_timer(ev, NGX_HTTP_SCANDOC_CLAIM_BACKOFF);
+        return;
+    }
+
+    q->claiming = 1;
+}
+
+
+static void
+ngx_http_scandoc_queue_claimed(redisReply *reply, void *data)
+{
+    ngx_http_scandoc_queue_t *q = data;
+
+    size_t     i;
+    ngx_int_t  count;
+    ngx_str_t  job;
+
+    q->claiming = 0;
+
+    if (q->exited) {
+        return;
+    }
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
+        || ngx_http_scandoc_reply_int(reply, 0, &count) != NGX_OK)
+    {
+        if (reply && reply->type == REDIS_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, q->log, 0,
+                          "scandoc queue: claim failed: %*s",
+                          (size_t) reply->len, reply->str);
+        }
+
+        /* Redis is away or failing: no noise, try again a bit later */
+
+        ngx_http_scandoc_queue_schedule(NGX_HTTP_SCANDOC_CLAIM_BACKOFF);
+        return;
+    }
+
+    for (i = 1; i < reply->elements; i++) {
+        if (ngx_http_scandoc_reply_str(reply, i, &job) == NGX_OK) {
+            ngx_http_scandoc_queue_start(&job);
+        }
+    }
+
+    /* a full claim may have left more behind */
+
+    ngx_http_scandoc_queue_schedule(count > 0 && q->busy < q->smcf->engine_slots
+                                    ? 0 : NGX_HTTP_SCANDOC_CLAIM_EVERY);
+}
+
+
+/*
+ * Starts one claimed job; a job this worker cannot run is handed back,
+ * or failed for good if it can never run anywhere.
+ */
+
+static void
+ngx_http_scandoc_queue_start(ngx_str_t *text)
+{
+    u_char                    *line;
+    size_t                     len;
+    json_t                    *root, *v;
+    ngx_str_t                  task_id, tenant;
+    ngx_int_t                  attempt;
+    json_error_t               err;
+    ngx_http_scandoc_run_t    *run;
+    ngx_http_scandoc_queue_t  *q;
+
+    q = &ngx_http_scandoc_queue;
+
+    root = json_loadb((char *) text->data, text->len, 0, &err);
+
+    if (root == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, q->log, 0,
+                      "scandoc queue: claimed job is not JSON: %s (%*s)",
+                      err.text, ngx_min(text->len, 200), text->data);
+        return;
+    }
+
+    v = json_object_get(root, "task_id");
+    task_id.data = (u_char *) json_string_value(v);
+    task_id.len = task_id.data ? json_string_length(v) : 0;
+
+    v = json_object_get(root, "attempt");
+    attempt = json_is_integer(v) ? json_integer_value(v) : 0;
+
+    v = json_object_get(root, "tenant");
+    tenant.data = (u_char *) json_string_value(v);
+    tenant.len = tenant.data ? json_string_length(v) : 0;
+
+    if (!ngx_http_scandoc_queue_name(&task_id) || attempt <= 0) {
+        /* nothing to report it under: the lease expires, Lua logs it */
+        ngx_log_error(NGX_LOG_ALERT, q->log, 0,
+                      "scandoc queue: claimed job without a task id or "
+                      "attempt: %*s", ngx_min(text->len, 200), text->data);
+        json_decref(root);
+        return;
+    }
+
+    if (!ngx_http_scandoc_queue_name(&tenant)) {
+        tenant.len = 0;
+    }
+
+    run = ngx_http_scandoc_queue_run(&task_id, attempt, &tenant);
+    if (run == NULL) {
+        json_decref(root);
+        return;
+    }
+
+    if (q->exiting || q->busy >= q->smcf->engine_slots) {
+        json_decref(root);
+        ngx_http_scandoc_queue_release(run);
+        return;
+    }
+
+    if (tenant.len == 0) {
+        ngx_log_error(NGX_LOG_ALERT, &run->log, 0,
+                      "claimed job has no usable tenant");
+        json_decref(root);
+        ngx_http_scandoc_queue_fail(run, "final",
+                                    "The task could not be run.", "internal");
+        return;
+    }
+
+    line = ngx_http_scandoc_queue_job(run, root, &len);
+
+    json_decref(root);
+
+    if (line == NULL) {
+        ngx_http_scandoc_queue_fail(run, "final",
+                                    "The task could not be run.", "internal");
+        return;
+    }
+
+    run->job.line = line;
+    run->job.len = len;
+
+    run->task->handler = ngx_http_scandoc_queue_engine;
+    run->task->event.handler = ngx_http_scandoc_queue_ended;
+
+    if (ngx_thread_task_post(q->smcf->engine_pool, run->task) != NGX_OK) {
+        ngx_http_scandoc_queue_release(run);
+        return;
+    }
+
+    run->state = NGX_HTTP_SCANDOC_RUN_ENGINE;
+    q->busy++;
+
+    ngx_log_error(NGX_LOG_INFO, &run->log, 0, "started, deadline in %M ms",
+                  run->job.timeout);
+}
+
+
+static ngx_http_scandoc_run_t *
+ngx_http_scandoc_queue_run(ngx_str_t *task_id, ngx_int_t attempt,
+    ngx_str_t *tenant)
+{
+    u_char                    *p;
+    ngx_pool_t                *pool;
+    ngx_http_scandoc_run_t    *run;
+    ngx_http_scandoc_queue_t  *q;
+
+    q = &ngx_http_scandoc_queue;
+
+    pool = ngx_create_pool(4096, q->log);
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    run = ngx_pcalloc(pool, sizeof(ngx_http_scandoc_run_t));
+    if (run == NULL) {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    run->pool = pool;
+
+    run->task = ngx_thread_task_alloc(pool, 0);
+    if (run->task == NULL) {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    run->task->ctx = run;
+    run->task->event.data = run;
+    run->task->event.log = &run->log;
+
+    p = ngx_pnalloc(pool, task_id->len + tenant->len + NGX_INT_T_LEN
+                          + q->smcf->storage.len + sizeof("/.staging/.")
+                          + task_id->len + NGX_INT_T_LEN + 3);
+    if (p == NULL) {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    run->task_id.data = p;
+    p = ngx_cpymem(p, task_id->data, task_id->len);
+    run->task_id.len = task_id->len;
+    *p++ = '\0';
+
+    run->attempt.data = p;
+    p = ngx_sprintf(p, "%i", attempt);
+    run->attempt.len = p - run->attempt.data;
+    *p++ = '\0';
+
+    run->tenant.data = p;
+    p = ngx_cpymem(p, tenant->data, tenant->len);
+    run->tenant.len = tenant->len;
+    *p++ = '\0';
+
+    run->staging.data = p;
+    p = ngx_sprintf(p, "%V/.staging/%V.%V", &q->smcf->storage,
+                    &run->task_id, &run->attempt);
+    run->staging.len = p - run->staging.data;
+    *p = '\0';
+
+    run->log = *q->log;
+    run->log.handler = ngx_http_scandoc_queue_log_handler;
+    run->log.data = run;
+    run->log.action = NULL;
+    pool->log = &run->log;
+
+    run->retry.handler = ngx_http_scandoc_queue_retry;
+    run->retry.data = run;
+    run->retry.log = &run->log;
+    run->retry.cancelable = 1;
+
+    run->state = NGX_HTTP_SCANDOC_RUN_REPORT;
+
+    ngx_queue_insert_tail(&q->runs, &run->queue);
+    q->nruns++;
+
+    return run;
+}
+
+
+/* the helper's job line (docs/INTERNALS.md section 2) */
+
+static u_char *
+ngx_http_scandoc_queue_job(ngx_http_scandoc_run_t *run, json_t *root,
+    size_t *len)
+{
+    char                          *s;
+    u_char                        *line, *path;
+    size_t                         i;
+    json_t                        *job, *inputs, *in, *params, *v, *limits,
+                                  *list;
+    ngx_str_t                      rel;
+    json_int_t                     timeout;
+    ngx_http_scandoc_main_conf_t  *smcf;
+
+    smcf = ngx_http_scandoc_queue.smcf;
+
+    v = json_object_get(root, "timeout_ms");
+    timeout = json_is_integer(v) ? json_integer_value(v)
+                                 : (json_int_t) smcf->task_timeout;
+
+    run->job.timeout = (ngx_msec_t) ngx_max(timeout, 1);
+
+    params = json_object_get(root, "parameters");
+    inputs = json_object_get(root, "inputs");
+
+    if (!json_is_string(json_object_get(root, "operation"))
+        || !json_is_object(params) || !json_is_array(inputs))
+    {
+        ngx_log_error(NGX_LOG_ALERT, &run->log, 0,
+                      "claimed job lacks operation, parameters or inputs");
+        return NULL;
+    }
+
+    job = json_object();
+    list = json_array();
+    limits = json_pack("{s:I,s:I,s:I,s:I}",
+                       "max_pixels", (json_int_t) smcf->max_pixels,
+                       "max_pages", (json_int_t) smcf->max_pages,
+                       "max_outputs", (json_int_t) smcf->max_outputs,
+                       "max_text", (json_int_t) smcf->max_text);
+
+    if (job == NULL || list == NULL || limits == NULL) {
+        goto failed;
+    }
+
+    json_array_foreach(inputs, i, in) {
+
+        rel.data = (u_char *) json_string_value(json_object_get(in, "path"));
+        rel.len = rel.data ? ngx_strlen(rel.data) : 0;
+
+        /* paths come from our own Function, but they name files to read */
+
+        if (rel.len == 0 || rel.data[0] == '/'
+            || ngx_strnstr(rel.data, "..", rel.len) != NULL)
+        {
+            ngx_log_error(NGX_LOG_ALERT, &run->log, 0,
+                          "claimed job has a bad input path");
+            goto failed;
+        }
+
+        path = ngx_pnalloc(run->pool, smcf->storage.len + 1 + rel.len + 1);
+        if (path == NULL) {
+            goto failed;
+        }
+
+        ngx_sprintf(path, "%V/%V%Z", &smcf->storage, &rel);
+
+        v = json_object_get(in, "type");
+
+        if (json_array_append_new(list,
+                json_pack("{s:s,s:O}", "path", (char *) path,
+                          "type", v ? v : json_null()))
+            != 0)
+        {
+            goto failed;
+        }
+    }
+
+    v = json_object_get(params, "password");
+
+    if (json_object_set(job, "op", json_object_get(root, "operation")) != 0
+        || json_object_set(job, "params", params) != 0
+        || json_object_set_new(job, "inputs", list) != 0
+        || json_object_set_new(job, "staging",
+                               json_string((char *) run->staging.data))
+           != 0
+        || json_object_set_new(job, "limits", limits) != 0
+        || json_object_set(job, "password",
+                           json_is_string(v) ? v : json_null())
+           != 0)
+    {
+        list = NULL;
+        limits = NULL;
+        goto failed;
+    }
+
+    s = json_dumps(job, JSON_COMPACT);
+
+    json_decref(job);
+
+    if (s == NULL) {
+        return NULL;
+    }
+
+    *len = ngx_strlen(s);
+
+    line = ngx_pnalloc(run->pool, *len);
+    if (line != NULL) {
+        ngx_memcpy(line, s, *len);
+    }
+
+    free(s);
+
+    return line;
+
+failed:
+
+    json_decref(job);
+    json_decref(list);
+    json_decref(limits);
+
+    return NULL;
+}
+
+
+/* engine pool thread: the whole attempt, and taking its answer apart */
+
+static void
+ngx_http_scandoc_queue_engine(void *data, ngx_log_t *log)
+{
+    ngx_http_scandoc_run_t *run = data;
+
+    u_char     *p;
+    ngx_err_t   err;
+
+    /* "<storage>/.staging" first, then the attempt's own folder */
+
+    p = run->staging.data + run->staging.len;
+    while (*--p != '/') { /* void */ }
+
+    *p = '\0';
+
+    if (ngx_create_dir(run->staging.data, 0700) == NGX_FILE_ERROR
+        && ngx_errno != NGX_EEXIST)
+    {
+        err = ngx_errno;
+        *p = '/';
+
+        ngx_log_error(NGX_LOG_CRIT, &run->log, err,
+                      ngx_create_dir_n " \"%s\" failed", run->staging.data);
+
+        run->failed = 1;
+        return;
+    }
+
+    *p = '/';
+
+    if (ngx_create_dir(run->staging.data, 0700) == NGX_FILE_ERROR
+        && ngx_errno != NGX_EEXIST)
+    {
+        ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
+                      ngx_create_dir_n " \"%s\" failed", run->staging.data);
+
+        run->failed = 1;
+        return;
+    }
+
+    run->staged = 1;
+
+    (void) ngx_http_scandoc_job_run(&run->job, &run->log);
+
+    if (run->job.outcome == NGX_HTTP_SCANDOC_JOB_RESULT) {
+        ngx_http_scandoc_queue_answer(run);
+    }
+}
+
+
+/*
+ * Takes the result line apart (still in the engine thread: a result may
+ * be megabytes of JSON, not for the event loop) into result_json and the
+ * outputs, or error_json for an engine error.  A line that breaks the
+ * protocol fails the task for good: running it again would only repeat
+ * the engine's mistake.
+ */
+
+static void
+ngx_http_scandoc_queue_answer(ngx_http_scandoc_run_t *run)
+{
+    size_t         i;
+    json_t        *root, *ok, *v, *details, *err;
+    json_error_t   jerr;
+
+    root = json_loadb((char *) run->job.result, run->job.result_len, 0, &jerr);
+
+    free(run->job.result);
+    run->job.result = NULL;
+
+    ok = json_object_get(root, "ok");
+
+    if (!json_is_boolean(ok)) {
+        ngx_log_error(NGX_LOG_ERR, &run->log, 0,
+                      "engine answered a malformed result line: %s",
+                      root ? "no \"ok\"" : jerr.text);
+        json_decref(root);
+        goto malformed;
+    }
+
+    run->answer = root;
+
+    if (json_is_false(ok)) {
+        v = json_object_get(root, "details");
+        details = json_is_object(v) ? json_copy(v) : json_object();
+
+        v = json_object_get(root, "code");
+
+        if (details == NULL
+            || json_object_set_new(details, "code",
+                                   json_string(json_is_string(v)
+                                               ? json_string_value(v)
+                                               : "internal"))
+               != 0)
+        {
+            json_decref(details);
+            goto malformed;
+        }
+
+        v = json_object_get(root, "error");
+
+        err = json_pack("{s:s,s:o}", "error",
+                        json_is_string(v) ? json_string_value(v)
+                                          : "The operation failed.",
+                        "details", details);
+        if (err == NULL) {
+            goto malformed;
+        }
+
+        run->error_json = json_dumps(err, JSON_COMPACT);
+        json_decref(err);
+
+        if (run->error_json == NULL) {
+            goto malformed;
+        }
+
+        run->final = 1;
+        return;
+    }
+
+    v = json_object_get(root, "result");
+
+    run->result_json = json_dumps(json_is_object(v) ? v : json_object(),
+                                  JSON_COMPACT);
+    if (run->result_json == NULL) {
+        goto malformed;
+    }
+
+    v = json_object_get(root, "outputs");
+
+    if (v != NULL && !json_is_array(v)) {
+        goto malformed;
+    }
+
+    if (ngx_array_init(&run->outputs, run->pool, ngx_max(json_array_size(v), 1),
+                       sizeof(ngx_http_scandoc_output_t))
+        != NGX_OK)
+    {
+        goto malformed;
+    }
+
+    for (i = 0; i < json_array_size(v); i++) {
+        if (ngx_http_scandoc_queue_output(run, json_array_get(v, i))
+            != NGX_OK)
+        {
+            goto malformed;
+        }
+    }
+
+    return;
+
+malformed:
+
+    free(run->result_json);
+    run->result_json = NULL;
+
+    run->error_json = strdup("{\"error\":\"The engine returned a malformed "
+                             "result.\",\"details\":{\"code\":\"internal\"}}");
+    run->final = 1;
+}
+
+
+static ngx_int_t
+ngx_http_scandoc_queue_output(ngx_http_scandoc_run_t *run, json_t *out)
+{
+    const char                 *path;
+    ngx_http_scandoc_output_t  *o;
+
+    path = json_string_value(json_object_get(out, "path"));
+
+    /* a file directly in this attempt's staging folder, nothing else */
+
+    if (path == NULL
+        || ngx_strncmp(path, run->staging.data, run->staging.len) != 0
+        || path[run->staging.len] != '/'
+        || path[run->staging.len + 1] == '\0'
+        || ngx_strchr(path + run->staging.len + 1, '/') != NULL
+        || ngx_strcmp(path + run->staging.len + 1, "..") == 0
+        || ngx_strcmp(path + run->staging.len + 1, ".") == 0
+        || !json_is_string(json_object_get(out, "type")))
+    {
+        ngx_log_error(NGX_LOG_ERR, &run->log, 0,
+                      "engine output \"%s\" is not a file in the staging "
+                      "folder, or has no type", path ? path : "");
+        return NGX_ERROR;
+    }
+
+    o = ngx_array_push(&run->outputs);
+    if (o == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(o, sizeof(ngx_http_scandoc_output_t));
+
+    o->json = out;
+    o->src = (u_char *) path;
+
+    return NGX_OK;
+}
+
+
+/* event loop: the engine thread is done with the run */
+
+static void
+ngx_http_scandoc_queue_ended(ngx_event_t *ev)
+{
+    ngx_http_scandoc_run_t *run = ev->data;
+
+    u_char                     *p;
+    size_t                      n;
+    ngx_uint_t                  i;
+    ngx_http_scandoc_job_t     *job;
+    ngx_http_scandoc_queue_t   *q;
+    ngx_http_scandoc_output_t  *out;
+
+    q = &ngx_http_scandoc_queue;
+
+    if (q->exited) {
+        return;
+    }
+
+    q->busy--;
+    job = &run->job;
+
+    ngx_http_scandoc_queue_schedule(0);
+
+    if (run->failed) {
+        /* the staging folder: a host problem, not the task's */
+        ngx_http_scandoc_queue_fail(run, "crash", NULL, NULL);
+        return;
+    }
+
+    switch (job->outcome) {
+
+    case NGX_HTTP_SCANDOC_JOB_TIMEOUT:
+        ngx_http_scandoc_queue_fail(run, "timeout",
+                                    "The task did not finish in time.",
+                                    "timeout");
+        return;
+
+    case NGX_HTTP_SCANDOC_JOB_CRASH:
+
+        if (job->killed) {
+            if (run->handback) {
+                ngx_http_scandoc_queue_release(run);
+                return;
+            }
+
+            ngx_log_error(NGX_LOG_INFO, &run->log, 0,
+                          "stopped: cancelled or lost");
+            ngx_http_scandoc_queue_clean(run);
+            return;
+        }
+
+        if (job->oversize) {
+            ngx_http_scandoc_queue_fail(run, "final",
+                                        "The result is larger than allowed.",
+                                        "limit_exceeded");
+            return;
+        }
+
+        ngx_http_scandoc_queue_fail(run, "crash", NULL, NULL);
+        return;
+
+    default: /* NGX_HTTP_SCANDOC_JOB_RESULT */
+        break;
+    }
+
+    if (run->final) {
+        run->fn = NGX_HTTP_SCANDOC_FN("fail");
+        run->argv[3] = run->error_json;
+        run->argvlen[3] = ngx_strlen(run->error_json);
+        run->argv[4] = "final";
+        run->argvlen[4] = sizeof("final") - 1;
+        run->argc = 6;
+
+        ngx_log_error(NGX_LOG_INFO, &run->log, 0, "engine error: %s",
+                      run->error_json);
+
+        ngx_http_scandoc_queue_report(run);
+        return;
+    }
+
+    /* ids and final paths here; the moves themselves in the io pool */
+
+    out = run->outputs.elts;
+    n = sizeof("file_") - 1 + NGX_HTTP_SCANDOC_ID_RAND;
+
+    for (i = 0; i < run->outputs.nelts; i++) {
+
+        p = ngx_pnalloc(run->pool, n + 1 + 2 * (q->smcf->storage.len + 1
+                                                + run->tenant.len + 4 + n + 1)
+                                   + run->tenant.len + 4 + n);
+        if (p == NULL) {
+            ngx_http_scandoc_queue_fail(run, "crash", NULL, NULL);
+            return;
+        }
+
+        out[i].id = p;
+
+        if (ngx_http_scandoc_new_id(p, "file") != NGX_OK) {
+            ngx_log_error(NGX_LOG_ALERT, &run->log, 0, "RAND_bytes() failed");
+            ngx_http_scandoc_queue_fail(run, "crash", NULL, NULL);
+            return;
+        }
+
+        p += n;
+        *p++ = '\0';
+
+        out[i].dir = p;
+        p = ngx_sprintf(p, "%V/%V/%*s%Z", &q->smcf->storage, &run->tenant,
+                        (size_t) 2, out[i].id + 5);
+
+        out[i].dst = p;
+        p = ngx_sprintf(p, "%s/%s%Z", out[i].dir, out[i].id);
+
+        out[i].rel.data = p;
+        p = ngx_sprintf(p, "%V/%*s/%s", &run->tenant, (size_t) 2,
+                        out[i].id + 5, out[i].id);
+        out[i].rel.len = p - out[i].rel.data;
+    }
+
+    run->task->handler = ngx_http_scandoc_queue_commit;
+    run->task->event.handler = ngx_http_scandoc_queue_committed;
+
+    if (ngx_thread_task_post(q->smcf->io_pool, run->task) != NGX_OK) {
+        ngx_http_scandoc_queue_fail(run, "crash", NULL, NULL);
+        return;
+    }
+
+    run->state = NGX_HTTP_SCANDOC_RUN_COMMIT;
+}
+
+
+/*
+ * io pool thread: each output is made durable and renamed into storage
+ * before finish() registers it; what was moved is undone on an error.
+ */
+
+static void
+ngx_http_scandoc_queue_commit(void *data, ngx_log_t *log)
+{
+    ngx_http_scandoc_run_t *run = data;
+
+    json_t                     *list, *o, *props, *v;
+    ngx_uint_t                  i;
+    ngx_http_scandoc_output_t  *out;
+
+    out = run->outputs.elts;
+
+    for (i = 0; i < run->outputs.nelts; i++) {
+        if (ngx_http_scandoc_queue_move(run, &out[i]) != NGX_OK) {
+            run->failed = 1;
+            break;
+        }
+    }
+
+    if (!run->failed) {
+        list = json_array();
+
+        for (i = 0; list && i < run->outputs.nelts; i++) {
+
+            v = json_object_get(out[i].json, "properties");
+            props = json_is_object(v) ? json_copy(v) : json_object();
+
+            /* the size is what was committed, whatever the engine said */
+
+            if (props == NULL
+                || json_object_set_new(props, "size",
+                                       json_integer(out[i].size))
+                   != 0)
+            {
+                json_decref(props);
+                json_decref(list);
+                list = NULL;
+                break;
+            }
+
+            v = json_object_get(out[i].json, "suffix");
+
+            o = json_pack("{s:s%,s:s,s:O,s:o,s:O}",
+                          "path", out[i].rel.data, out[i].rel.len,
+                          "id", (char *) out[i].id,
+                          "type", json_object_get(out[i].json, "type"),
+                          "properties", props,
+                          "suffix", json_is_integer(v) ? v : json_null());
+
+            if (json_array_append_new(list, o) != 0) {
+                json_decref(list);
+                list = NULL;
+            }
+        }
+
+        run->outputs_json = list ? json_dumps(list, JSON_COMPACT) : NULL;
+        json_decref(list);
+
+        if (run->outputs_json == NULL) {
+            run->failed = 1;
+        }
+    }
+
+    if (run->failed) {
+        for (i = 0; i < run->outputs.nelts; i++) {
+            if (out[i].moved && ngx_delete_file(out[i].dst) == NGX_FILE_ERROR)
+            {
+                ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
+                              ngx_delete_file_n " \"%s\" failed", out[i].dst);
+            }
+
+            out[i].moved = 0;
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_scandoc_queue_move(ngx_http_scandoc_run_t *run,
+    ngx_http_scandoc_output_t *out)
+{
+    u_char           *slash;
+    ngx_fd_t          fd;
+    ngx_int_t         rc;
+    ngx_file_info_t   fi;
+
+    fd = open((char *) out->src, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_log_error(NGX_LOG_ERR, &run->log, ngx_errno,
+                      "engine output \"%s\" cannot be opened", out->src);
+        return NGX_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
+        ngx_log_error(NGX_LOG_ERR, &run->log, ngx_errno,
+                      "engine output \"%s\" is not a regular file", out->src);
+        ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    out->size = ngx_file_size(&fi);
+
+    if (fsync(fd) == -1) {
+        ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
+                      "fsync(\"%s\") failed", out->src);
+        ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    ngx_close_file(fd);
+
+    /* <storage>/<tenant>, then <storage>/<tenant>/<xx> */
+
+    slash = out->dir + ngx_strlen(out->dir) - 3;
+    *slash = '\0';
+
+    rc = ngx_http_scandoc_queue_mkdir(out->dir, NULL, &run->log);
+
+    *slash = '/';
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_OK) {
+        /* a new tenant folder: make its name in storage durable */
+        if (ngx_http_scandoc_queue_fsync_dir(
+                                    ngx_http_scandoc_queue.smcf->storage.data,
+                                    &run->log)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_http_scandoc_queue_mkdir(out->dir, slash, &run->log)
+        == NGX_ERROR)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_rename_file(out->src, out->dst) == NGX_FILE_ERROR) {
+        ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
+                      ngx_rename_file_n " \"%s\" to \"%s\" failed",
+                      out->src, out->dst);
+        return NGX_ERROR;
+    }
+
+    out->moved = 1;
+
+    return ngx_http_scandoc_queue_fsync_dir(out->dir, &run->log);
+}
+
+
+/*
+ * NGX_OK: made (and its name made durable in its parent when parent, the
+ * '/' before the last component, is given); NGX_DECLINED: it existed.
+ */
+
+static ngx_int_t
+ngx_http_scandoc_queue_mkdir(u_char *dir, u_char *parent, ngx_log_t *log)
+{
+    ngx_int_t  rc;
+
+    if (ngx_create_dir(dir, 0700) == NGX_FILE_ERROR) {
+        if (ngx_errno == NGX_EEXIST) {
+            return NGX_DECLINED;
+        }
+
+        ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
+                      ngx_create_dir_n " \"%s\" failed", dir);
+        return NGX_ERROR;
+    }
+
+    if (parent == NULL) {
+        return NGX_OK;
+    }
+
+    *parent = '\0';
+    rc = ngx_http_scandoc_queue_fsync_dir(dir, log);
+    *parent = '/';
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_scandoc_queue_fsync_dir(u_char *dir, ngx_log_t *log)
+{
+    int  fd, rc;
+
+    fd = open((char *) dir, O_RDONLY|O_DIRECTORY|O_CLOEXEC);
+
+    if (fd == -1) {
+        ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
+                      "open(\"%s\") failed", dir);
+        return NGX_ERROR;
+    }
+
+    rc = fsync(fd);
+
+    if (rc == -1) {
+        ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
+                      "fsync(\"%s\") failed", dir);
+    }
+
+    close(fd);
+
+    return rc == -1 ? NGX_ERROR : NGX_OK;
+}
+
+
+static void
+ngx_http_scandoc_queue_committed(ngx_event_t *ev)
+{
+    ngx_http_scandoc_run_t *run = ev->data;
+
+    if (ngx_http_scandoc_queue.exited) {
+        return;
+    }
+
+    if (run->failed) {
+        /* storage trouble on this host: another host may do better */
+        ngx_http_scandoc_queue_fail(run, "crash", NULL, NULL);
+        return;
+    }
+
+    run->unlink = 1;
+
+    run->fn = NGX_HTTP_SCANDOC_FN("finish");
+    run->argv[3] = run->result_json;
+    run->argvlen[3] = ngx_strlen(run->result_json);
+    run->argv[4] = run->outputs_json;
+    run->argvlen[4] = ngx_strlen(run->outputs_json);
+    run->argc = 6;
+
+    ngx_http_scandoc_queue_report(run);
+}
+
+
+/*
+ * sd1_fail: kind "final" with the engine's error, or "timeout" or "crash"
+ * without one: the Function words those itself (with the attempt count).
+ */
+
+static void
+ngx_http_scandoc_queue_fail(ngx_http_scandoc_run_t *run, const char *kind,
+    const char *error, const char *code)
+{
+    json_t      *err;
+    ngx_uint_t   level;
+
+    if (error) {
+        err = json_pack("{s:s,s:{s:s}}", "error", error,
+                        "details", "code", code);
+
+        free(run->error_json);
+        run->error_json = err ? json_dumps(err, JSON_COMPACT) : NULL;
+        json_decref(err);
+
+        if (run->error_json == NULL) {
+            /* out of memory: the lease expires and the task is reclaimed */
+            ngx_http_scandoc_queue_clean(run);
+            return;
+        }
+    }
+
+    level = (ngx_strcmp(kind, "crash") == 0) ? NGX_LOG_WARN : NGX_LOG_INFO;
+
+    ngx_log_error(level, &run->log, 0, "failing: %s", kind);
+
+    run->fn = NGX_HTTP_SCANDOC_FN("fail");
+    run->argv[3] = error ? run->error_json : "";
+    run->argvlen[3] = ngx_strlen(run->argv[3]);
+    run->argv[4] = kind;
+    run->argvlen[4] = ngx_strlen(kind);
+    run->argc = 6;
+
+    ngx_http_scandoc_queue_report(run);
+}
+
+
+static void
+ngx_http_scandoc_queue_release(ngx_http_scandoc_run_t *run)
+{
+    ngx_log_error(NGX_LOG_NOTICE, &run->log, 0, "handing the task back");
+
+    run->fn = NGX_HTTP_SCANDOC_FN("release");
+    run->argc = 3;
+
+    ngx_http_scandoc_queue_report(run);
+}
+
+
+/*
+ * The report must not be lost while the lease may still be ours: when
+ * Redis does not answer, it is retried every second, the run stays in the
+ * heartbeat, and the outputs stay where finish() expects them.
+ */
+
+static void
+ngx_http_scandoc_queue_report(ngx_http_scandoc_run_t *run)
+{
+    ngx_http_scandoc_queue_t  *q;
+
+    q = &ngx_http_scandoc_queue;
+
+    run->state = NGX_HTTP_SCANDOC_RUN_REPORT;
+
+    run->argv[0] = (const char *) q->consumer.data;
+    run->argvlen[0] = q->consumer.len;
+    run->argv[1] = (const char *) run->task_id.data;
+    run->argvlen[1] = run->task_id.len;
+    run->argv[2] = (const char *) run->attempt.data;
+    run->argvlen[2] = run->attempt.len;
+
+    /* one seed for all retries: the Function answers a repeat as done */
+
+    if (run->argc == 6) {
+        if (ngx_http_scandoc_new_id(run->seed, "seed") != NGX_OK) {
+            ngx_log_error(NGX_LOG_ALERT, &run->log, 0, "RAND_bytes() failed");
+            run->argc = 5;
+        }
+
+        run->argv[5] = (const char *) run->seed;
+        run->argvlen[5] = NGX_HTTP_SCANDOC_SEED_LEN;
+    }
+
+    run->report_until = ngx_current_msec
+                        + ngx_max(q->smcf->lease, NGX_HTTP_SCANDOC_REPORT_KEEP);
+
+    ngx_http_scandoc_queue_retry(&run->retry);
+}
+
+
+static void
+ngx_http_scandoc_queue_retry(ngx_event_t *ev)
+{
+    ngx_http_scandoc_run_t *run = ev->data;
+
+    if (ngx_http_scandoc_fcall(run->fn, run->argc, run->argv, run->argvlen,
+                               ngx_http_scandoc_queue_reported, run)
+        != NGX_OK)
+    {
+        ngx_add_timer(&run->retry, NGX_HTTP_SCANDOC_REPORT_RETRY);
+    }
+}
+
+
+static void
+ngx_http_scandoc_queue_reported(redisReply *reply, void *data)
+{
+    ngx_http_scandoc_run_t *run = data;
+
+    ngx_int_t  status;
+
+    if (ngx_http_scandoc_queue.exited) {
+        return;
+    }
+
+    status = ngx_http_scandoc_reply_check(reply, run->fn, &run->log);
+
+    if (status == NGX_HTTP_SERVICE_UNAVAILABLE
+        || status == NGX_HTTP_INTERNAL_SERVER_ERROR)
+    {
+        if ((ngx_msec_int_t) (run->report_until - ngx_current_msec) > 0) {
+            ngx_add_timer(&run->retry, NGX_HTTP_SCANDOC_REPORT_RETRY);
+            return;
+        }
+
+        ngx_log_error(NGX_LOG_ERR, &run->log, 0,
+                      "%s: Redis did not answer, giving up; the lease will "
+                      "expire and the task run again", run->fn);
+
+    } else if (status == NGX_HTTP_CONFLICT) {
+        ngx_log_error(NGX_LOG_NOTICE, &run->log, 0,
+                      "%s: stale attempt, its outputs are dropped", run->fn);
+
+    } else if (status == NGX_HTTP_OK) {
+        ngx_log_error(NGX_LOG_INFO, &run->log, 0, "%s: done", run->fn);
+        run->unlink = 0;
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, &run->log, 0, "%s: unexpected status %i",
+                      run->fn, status);
+    }
+
+    ngx_http_scandoc_queue_clean(run);
+}
+
+
+static void
+ngx_http_scandoc_queue_clean(ngx_http_scandoc_run_t *run)
+{
+    ngx_http_scandoc_queue_t  *q;
+
+    q = &ngx_http_scandoc_queue;
+
+    run->state = NGX_HTTP_SCANDOC_RUN_CLEAN;
+
+    if (run->retry.timer_set) {
+        ngx_del_timer(&run->retry);
+    }
+
+    if (!run->staged && !run->unlink) {
+        ngx_http_scandoc_queue_free(run);
+        return;
+    }
+
+    run->task->handler = ngx_http_scandoc_queue_remove;
+    run->task->event.handler = ngx_http_scandoc_queue_cleaned;
+
+    if (ngx_thread_task_post(q->smcf->io_pool, run->task) != NGX_OK) {
+        /* the janitor will find the folder */
+        ngx_http_scandoc_queue_free(run);
+    }
+}
+
+
+/* io pool thread: drop the staging folder and unregistered outputs */
+
+static void
+ngx_http_scandoc_queue_remove(void *data, ngx_log_t *log)
+{
+    ngx_http_scandoc_run_t *run = data;
+
+    ngx_uint_t                  i;
+    ngx_http_scandoc_output_t  *out;
+
+    if (run->unlink) {
+        out = run->outputs.elts;
+
+        for (i = 0; i < run->outputs.nelts; i++) {
+            if (out[i].moved && ngx_delete_file(out[i].dst) == NGX_FILE_ERROR
+                && ngx_errno != NGX_ENOENT)
+            {
+                ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
+                              ngx_delete_file_n " \"%s\" failed", out[i].dst);
+            }
+        }
+    }
+
+    if (run->staged
+        && nftw((char *) run->staging.data,
+                ngx_http_scandoc_queue_remove_entry, 16,
+                FTW_DEPTH|FTW_PHYS|FTW_MOUNT)
+           != 0
+        && ngx_errno != NGX_ENOENT)
+    {
+        ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
+                      "removing \"%s\" failed", run->staging.data);
+    }
+}
+
+
+static int
+ngx_http_scandoc_queue_remove_entry(const char *path, const struct stat *sb,
+    int type, struct FTW *ftw)
+{
+    if (remove(path) == -1 && ngx_errno != NGX_ENOENT) {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static void
+ngx_http_scandoc_queue_cleaned(ngx_event_t *ev)
+{
+    if (ngx_http_scandoc_queue.exited) {
+        return;
+    }
+
+    ngx_http_scandoc_queue_free(ev->data);
+}
+
+
+static void
+ngx_http_scandoc_queue_free(ngx_http_scandoc_run_t *run)
+{
+    ngx_http_scandoc_queue_t  *q;
+
+    q = &ngx_http_scandoc_queue;
+
+    ngx_queue_remove(&run->queue);
+    q->nruns--;
+
+    json_decref(run->answer);
+    free(run->job.result);
+    free(run->result_json);
+    free(run->error_json);
+    free(run->outputs_json);
+
+    ngx_destroy_pool(run->pool);
+
+    if (q->exiting) {
+        ngx_http_scandoc_queue_shutdown(&q->shutdown_ev);
+    }
+}
+
+
+/*
+ * Heartbeat: resets the leases of the tasks this worker holds every
+ * lease/3, and carries their progress, at most once a second, when it
+ * changed.  Redis being away only delays it; the next tick tries again.
+ */
+
+static void
+ngx_http_scandoc_queue_heartbeat(ngx_event_t *ev)
+{
+    int                        argc;
+    u_char                    *p, *progress;
+    size_t                    *argvlen;
+    ngx_int_t                  rc;
+    ngx_uint_t                 n, changed, done, total;
+    ngx_msec_t                 since;
+    const char               **argv;
+    ngx_queue_t               *qu;
+    ngx_http_scandoc_run_t    *run;
+    ngx_http_scandoc_queue_t  *q;
+
+    q = ev->data;
+
+    ngx_add_timer(ev, ngx_min(q->heartbeat_every,
+                              NGX_HTTP_SCANDOC_PROGRESS_EVERY));
+
+    if (q->heartbeating || q->nruns == 0
+        || !ngx_http_scandoc_redis_ready())
+    {
+        return;
+    }
+
+    n = 0;
+    changed = 0;
+
+    for (qu = ngx_queue_head(&q->runs);
+         qu != ngx_queue_sentinel(&q->runs);
+         qu = ngx_queue_next(qu))
+    {
+        run = ngx_queue_data(qu, ngx_http_scandoc_run_t, queue);
+
+        if (run->state == NGX_HTTP_SCANDOC_RUN_CLEAN) {
+            continue;
+        }
+
+        n++;
+
+        if (run->state == NGX_HTTP_SCANDOC_RUN_ENGINE
+            && run->job.total
+            && (run->job.done != run->sent_done
+                || run->job.total != run->sent_total))
+        {
+            changed = 1;
+        }
+    }
+
+    since = ngx_current_msec - q->last_heartbeat;
+
+    if (n == 0
+        || (since < q->heartbeat_every
+            && !(changed && since >= NGX_HTTP_SCANDOC_PROGRESS_EVERY)))
+    {
+        return;
+    }
+
+    /* task ids are [A-Za-z0-9_-]: no JSON escaping needed */
+
+    argv = ngx_alloc((3 + 2 * n) * (sizeof(char *) + sizeof(size_t))
+                     + 2 + n * (NGX_HTTP_SCANDOC_NAME_MAX + 40
+                                + 2 * NGX_INT_T_LEN),
+                     q->log);
+    if (argv == NULL) {
+        return;
+    }
+
+    argvlen = (size_t *) (argv + 3 + 2 * n);
+    progress = (u_char *) (argvlen + 3 + 2 * n);
+
+    argv[0] = (const char *) q->consumer.data;
+    argvlen[0] = q->consumer.len;
+    argv[1] = (const char *) q->lease.data;
+    argvlen[1] = q->lease.len;
+
+    argc = 3;
+    p = progress;
+    *p++ = '{';
+
+    for (qu = ngx_queue_head(&q->runs);
+         qu != ngx_queue_sentinel(&q->runs) && (ngx_uint_t) argc < 3 + 2 * n;
+         qu = ngx_queue_next(qu))
+    {
+        run = ngx_queue_data(qu, ngx_http_scandoc_run_t, queue);
+
+        if (run->state == NGX_HTTP_SCANDOC_RUN_CLEAN) {
+            continue;
+        }
+
+        argv[argc] = (const char *) run->task_id.data;
+        argvlen[argc++] = run->task_id.len;
+        argv[argc] = (const char *) run->attempt.data;
+        argvlen[argc++] = run->attempt.len;
+
+        done = run->job.done;
+        total = run->job.total;
+
+        if (run->state == NGX_HTTP_SCANDOC_RUN_ENGINE && total) {
+            p = ngx_sprintf(p, "%s\"%V\":{\"done\":%ui,\"total\":%ui}",
+                            p == progress + 1 ? "" : ",", &run->task_id,
+                            done, total);
+            run->sent_done = done;
+            run->sent_total = total;
+        }
+    }
+
+    *p++ = '}';
+
+    argv[2] = (const char *) progress;
+    argvlen[2] = p - progress;
+
+    rc = ngx_http_scandoc_fcall(NGX_HTTP_SCANDOC_FN("heartbeat"), argc, argv,
+                                argvlen, ngx_http_scandoc_queue_heartbeaten,
+                                q);
+
+    ngx_free(argv);
+
+    if (rc == NGX_OK) {
+        q->heartbeating = 1;
+        q->last_heartbeat = ngx_current_msec;
+    }
+}
+
+
+static void
+ngx_http_scandoc_queue_heartbeaten(redisReply *reply, void *data)
+{
+    ngx_http_scandoc_queue_t *q = data;
+
+    size_t                   i;
+    ngx_str_t                id;
+    ngx_queue_t             *qu;
+    ngx_http_scandoc_run_t  *run;
+
+    q->heartbeating = 0;
+
+    if (q->exited) {
+        return;
+    }
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+
+        if (reply && reply->type == REDIS_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, q->log, 0,
+                          "scandoc queue: heartbeat failed: %*s",
+                          (size_t) reply->len, reply->str);
+        }
+
+        /* try again on the next tick */
+        q->last_heartbeat = ngx_current_msec - q->heartbeat_every;
+        return;
+    }
+
+    for (i = 1; i < reply->elements; i++) {
+
+        if (ngx_http_scandoc_reply_str(reply, i, &id) != NGX_OK) {
+            continue;
+        }
+
+        for (qu = ngx_queue_head(&q->runs);
+             qu != ngx_queue_sentinel(&q->runs);
+             qu = ngx_queue_next(qu))
+        {
+            run = ngx_queue_data(qu, ngx_http_scandoc_run_t, queue);
+
+            if (run->lost || run->state == NGX_HTTP_SCANDOC_RUN_CLEAN
+                || run->task_id.len != id.len
+                || ngx_strncmp(run->task_id.data, id.data, id.len) != 0)
+            {
+                continue;
+            }
+
+            /*
+             * A run past the engine goes on: finish() or fail() answers
+             * 409 for it and its outputs are dropped.
+             */
+
+            run->lost = 1;
+
+            ngx_log_error(NGX_LOG_NOTICE, &run->log, 0,
+                          "cancelled or lost to another worker%s",
+                          run->state == NGX_HTTP_SCANDOC_RUN_ENGINE
+                          ? ", killing its helper" : "");
+
+            if (run->state == NGX_HTTP_SCANDOC_RUN_ENGINE) {
+                ngx_http_scandoc_job_kill(&run->job);
+            }
+        }
+    }
+}
+
+
+/* graceful shutdown (nginx -s quit, reload): see the top of the file */
+
+static void
+ngx_http_scandoc_queue_watcher(ngx_event_t *ev)
+{
+    ngx_connection_t          *c;
+    ngx_http_scandoc_queue_t  *q;
+
+    c = ev->data;
+    q = &ngx_http_scandoc_queue;
+
+    if (!c->close) {
+        return;
+    }
+
+    ngx_free_connection(c);
+    c->fd = (ngx_socket_t) -1;
+    q->watcher = NULL;
+
+    q->exiting = 1;
+    q->shutdown_start = ngx_current_msec;
+
+    if (q->claim_ev.timer_set) {
+        ngx_del_timer(&q->claim_ev);
+    }
+
+    if (q->nruns || q->claiming) {
+        ngx_log_error(NGX_LOG_NOTICE, q->log, 0,
+                      "scandoc queue: shutting down with %ui task(s), "
+                      "waiting up to %M ms", q->nruns,
+                      q->smcf->shutdown_grace);
+    }
+
+    ngx_http_scandoc_queue_shutdown(&q->shutdown_ev);
+}
+
+
+static void
+ngx_http_scandoc_queue_shutdown(ngx_event_t *ev)
+{
+    ngx_msec_t                 elapsed;
+    ngx_queue_t               *qu;
+    ngx_http_scandoc_run_t    *run;
+    ngx_http_scandoc_queue_t  *q;
+
+    q = &ngx_http_scandoc_queue;
+
+    if (q->nruns == 0 && !q->claiming) {
+        if (ev->timer_set) {
+            ngx_del_timer(ev);
+        }
+
+        return;
+    }
+
+    elapsed = ngx_current_msec - q->shutdown_start;
+
+    if (!q->killed && elapsed >= q->smcf->shutdown_grace) {
+        q->killed = 1;
+
+        for (qu = ngx_queue_head(&q->runs);
+             qu != ngx_queue_sentinel(&q->runs);
+             qu = ngx_queue_next(qu))
+        {
+            run = ngx_queue_data(qu, ngx_http_scandoc_run_t, queue);
+
+            if (run->state == NGX_HTTP_SCANDOC_RUN_ENGINE) {
+                run->handback = 1;
+                ngx_http_scandoc_job_kill(&run->job);
+            }
+        }
+    }
+
+    if (elapsed >= q->smcf->shutdown_grace
+                   + ngx_max(NGX_HTTP_SCANDOC_SHUTDOWN_EXTRA,
+                             3 * q->smcf->redis_timeout))
+    {
+        ngx_log_error(NGX_LOG_WARN, q->log, 0,
+                      "scandoc queue: %ui task(s) not reported in time, "
+                      "leaving them to their leases", q->nruns);
+        return;
+    }
+
+    if (!ev->timer_set) {
+        ngx_add_timer(ev, NGX_HTTP_SCANDOC_SHUTDOWN_TICK);
+    }
+}
+
+
+static void
+ngx_http_scandoc_queue_schedule(ngx_msec_t delay)
+{
+    ngx_http_scandoc_queue_t  *q;
+
+    q = &ngx_http_scandoc_queue;
+
+    if (q->exiting || q->exited || q->claiming) {
+        return;
+    }
+
+    if (q->claim_ev.timer_set) {
+        ngx_del_timer(&q->claim_ev);
+    }
+
+    ngx_add_timer(&q->claim_ev, delay);
+}
+
+
+/* ids and tenants become file names: [A-Za-z0-9_-] only */
+
+static ngx_uint_t
+ngx_http_scandoc_queue_name(ngx_str_t *s)
+{
+    u_char  c;
+    size_t  i;
+
+    if (s->data == NULL || s->len == 0
+        || s->len > NGX_HTTP_SCANDOC_NAME_MAX)
+    {
+        return 0;
+    }
+
+    for (i = 0; i < s->len; i++) {
+        c = s->data[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static u_char *
+ngx_http_scandoc_queue_log_handler(ngx_log_t *log, u_char *buf, size_t len)
+{
+    ngx_http_scandoc_run_t *run = log->data;
+
+    return ngx_snprintf(buf, len, ", task: %V, attempt: %V",
+                        &run->task_id, &run->attempt);
+}
