@@ -17,6 +17,7 @@
 #include <leptonica/allheaders.h>
 
 #include "sd_engine.h"
+#include "sd_pdf.h"
 
 
 #define SD_PDF_DPI_MIN        50     /* image resolution taken as given */
@@ -156,7 +157,7 @@ static void
 sd_pdf_append_pdf(sd_job_t *job, pdf_document *out, size_t i,
     unsigned long *pages)
 {
-    int             n, p;
+    int             n, p, first, *page_map;
     fz_context     *ctx;
     pdf_document   *src;
     pdf_graft_map  *map;
@@ -164,9 +165,11 @@ sd_pdf_append_pdf(sd_job_t *job, pdf_document *out, size_t i,
     ctx = sd_ctx;
     src = NULL;
     map = NULL;
+    page_map = NULL;
 
     fz_var(src);
     fz_var(map);
+    fz_var(page_map);
 
     fz_try(ctx) {
         src = pdf_open_document(ctx, job->inputs[i].path);
@@ -201,13 +204,23 @@ sd_pdf_append_pdf(sd_job_t *job, pdf_document *out, size_t i,
         /* one map per source: resources shared by its pages stay shared */
 
         map = pdf_new_graft_map(ctx, out);
+        first = pdf_count_pages(ctx, out);
+        page_map = fz_malloc_array(ctx, n, int);
 
         for (p = 0; p < n; p++) {
             pdf_graft_mapped_page(ctx, map, -1, src, p);
+            page_map[p] = first + p;
             (*pages)++;
         }
 
+        /* links may point forward: annotations once every page is in */
+
+        for (p = 0; p < n; p++) {
+            sd_pdf_copy_annots(ctx, map, src, p, out, first + p, page_map, n);
+        }
+
     } fz_always(ctx) {
+        fz_free(ctx, page_map);
         pdf_drop_graft_map(ctx, map);
         pdf_drop_document(ctx, src);
 
