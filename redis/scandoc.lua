@@ -30,8 +30,10 @@ Arguments appended to the lists of INTERNALS.md (all optional, at the end):
   sd1_claim         ..., max_attempts, seed
   sd1_finish        ..., outputs_json, seed
   sd1_fail          ..., kind, seed
-sd1_release also answers {409} when the attempt is stale.  A finish or fail
-repeated by the attempt that already finished the task answers {200}.
+sd1_release also answers {409} when the attempt is stale.  Calls repeated
+after a lost reply answer as the first did: a finish or fail by the attempt
+that finished the task {200}; an upload_file or create_task with the same id
+(and path / operation and parameters) the existing object.
 
 Keys (all under "sd1:"; every hash carries v = "1"):
   key:<keyhash>            hash  tenant, label, created_at, revoked_at
@@ -713,6 +715,10 @@ local function api_upload_file(keys, a)
         return { 401, '' }
     end
     begin(a[7], a[2])
+    local again = owned('file', tenant, a[2])
+    if again and again.path == a[6] then
+        return { 201, file_json(again, true) }  -- a retry after a lost reply
+    end
     local props = cjson.decode(a[5])
     local f = add_file(tenant, a[2], a[3], a[4], a[5],
                        tonumber(props.size) or 0, a[6], '')
@@ -862,6 +868,10 @@ local function api_create_task(keys, a)
     local id, op, params, cb = a[2], a[3], a[4], a[5] or ''
     local inputs, reqs = cjson.decode(a[6]), cjson.decode(a[7])
     begin(a[9], id)
+    local again = owned('task', tenant, id)
+    if again and again.operation == op and again.parameters == params then
+        return { 202, task_json(again) }        -- a retry after a lost reply
+    end
     if redis.call('EXISTS', task_key(id), P .. 'tomb:' .. id) > 0 then
         return redis.error_reply('ERR duplicate task id ' .. id)
     end

@@ -339,6 +339,18 @@ is $r->[1] =~ /"result":\{\}/ ? 1 : 0, 1, 'result {}';
 is $task->{callback_url}, 'https://hook.test/x', 'callback_url stored';
 is_deeply fcall('get_task', $k2, $tid), [404, "Task with id $tid not found."],
     "another tenant's task: 404";
+{
+    my $again = fcall('create_task', $k1, $tid, 'convert', '{"input":"' . $f1
+        . '","target_format":"image/png","name":"out"}',
+        'https://hook.test/x', encode_json([$f1]), $img_reqs, 16, seed());
+    is_deeply $again, $r, 'create_task repeated (lost reply): same answer';
+    my ($fid, $file) = upload($k1, 'twice', 'image/png', $png_props);
+    my $path = "$t1/" . substr($fid, 5, 2) . "/$fid";
+    my $up = fcall('upload_file', $k1, $fid, 'twice', 'image/png',
+                   $png_props, $path, seed());
+    is_deeply dec($up->[1]), $file, 'upload_file repeated: same File';
+    fcall('delete_file', $k1, $fid, seed());
+}
 
 my @jobs = claim('hostA:1:1', 4);
 is scalar(@jobs), 1, 'one job claimed';
