@@ -17,6 +17,9 @@ X-Request-Id: \S
 --- json_like
 {"type": "https://scan-documents.com/docs/errors/not-found", "title": "Not Found",
  "status": 404, "message": "No route for GET /v1/nothing-here."}
+--- no_error_log
+[alert]
+[emerg]
 
 === TEST 2: outside the API location, nginx's 404 is problem JSON too
 --- request
