@@ -72,7 +72,7 @@ local QUEUE, GROUP = P .. 'queue', 'sd1'
 -- null is a light userdata, which is how jval recognizes it
 
 
--- per-call state: one clock reading and the event id seed --------------------
+-- per-call state: one clock reading and the event id seed
 
 local now, seed, nevents = 0, '', 0
 

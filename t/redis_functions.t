@@ -529,6 +529,16 @@ is task($k1, $tid)->{result}{details}{code}, 'timeout', 'failed: timeout';
     is $res->{details}{input}, $gone, '... naming the file';
 }
 
+# fail without an error body: the library words it
+for my $kind (qw(timeout final)) {
+    my ($t) = create($k1, 'convert', [$f1]);
+    my ($j) = claim('hostA:1:1', 1);
+    is_deeply fcall('fail', 'hostA:1:1', $t, $j->{attempt}, '', $kind,
+                    seed()), [200], "fail $kind";
+    is task($k1, $t)->{result}{details}{code},
+        $kind eq 'timeout' ? 'timeout' : 'internal', "... code";
+}
+
 # -- task inputs: waiting children
 
 my $task_merge_reqs = $merge_reqs;
