@@ -49,6 +49,7 @@ Keys (all under "sd1:"; every hash carries v = "1"):
                                  `from` survives deletion and a deleted task
                                  input is a 422, not a 404
   queue                    stream of { task = <id> }, consumer group "sd1"
+  entries                  hash  stream entry id -> task id
   reclaim                  string XAUTOCLAIM cursor
   waiting:<parent>         zset  children parked on an unfinished task
   backlog:<tid>            list  the tenant's tasks beyond its active limit
@@ -573,13 +574,38 @@ end
 local function drop_entry(entry)
     redis.call('XACK', QUEUE, GROUP, entry)
     redis.call('XDEL', QUEUE, entry)
+    redis.call('HDEL', P .. 'entries', entry)
 end
 
+-- sd1:entries maps a stream entry back to its task, for the entries that
+-- XAUTOCLAIM reports as deleted (see requeue_deleted)
 local function enqueue(t)
     ensure_group()
     local entry = redis.call('XADD', QUEUE, '*', 'task', t.id)
+    redis.call('HSET', P .. 'entries', entry, t.id)
     set_task(t, 'stage', 'queued', 'entry', entry)
     redis.call('HINCRBY', tenant_key(t.tenant), 'active', 1)
+end
+
+--[[
+XAUTOCLAIM's third element: pending entries whose content is gone (XDEL or
+XTRIM by something other than this library).  Redis drops them from the
+PEL; a task still pointing at one would never run again, so it gets a new
+entry.  Its running attempt, if any, is lost at its next heartbeat; the
+re-entry costs no crash.
+]]
+local function requeue_deleted(entries)
+    for _, entry in ipairs(entries) do
+        local id = redis.call('HGET', P .. 'entries', entry)
+        redis.call('HDEL', P .. 'entries', entry)
+        local t = id and rec(task_key(id))
+        if t and t.entry == entry
+           and (t.stage == 'queued' or t.stage == 'running') then
+            redis.call('HINCRBY', tenant_key(t.tenant), 'active', -1)
+            enqueue(t)
+            set_task(t, 'owner', '', 'released', '1')
+        end
+    end
 end
 
 -- moves the tenant's backlog into the stream while it is under its limit;
@@ -1051,9 +1077,7 @@ local function w_claim(keys, a)
     for _, e in ipairs(r[2]) do
         jobs[#jobs + 1] = start(e[1], e[2], consumer, true, o)
     end
-    -- r[3]: entries deleted from the stream while pending; Redis has removed
-    -- them from the PEL already and none of ours can be there (entries leave
-    -- only by XACK + XDEL), so there is nothing to fix up
+    requeue_deleted(r[3] or {})
     for _ = 1, 4 do
         if #jobs >= n then
             break

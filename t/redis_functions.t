@@ -529,6 +529,23 @@ is task($k1, $tid)->{result}{details}{code}, 'timeout', 'failed: timeout';
     is $res->{details}{input}, $gone, '... naming the file';
 }
 
+# an entry deleted behind the library's back is given a new one
+{
+    my ($t) = create($k1, 'convert', [$f1]);
+    my ($j) = claim('hostA:1:1', 1, lease => 50);
+    my $entry = cmd('HGET', "sd1:task:$t", 'entry');
+    is cmd('XDEL', 'sd1:queue', $entry), 1, 'XDEL by someone else';
+    sleep 0.2;
+    ($j) = claim('hostB:1:1', 1, lease => 50);
+    is $j->{task_id}, $t, 'reported deleted by XAUTOCLAIM: a new entry';
+    isnt cmd('HGET', "sd1:task:$t", 'entry'), $entry, '... is claimed';
+    is_deeply fcall('heartbeat', 'hostA:1:1', 50, '{}', $t, 1), [1, $t],
+        'its old runner loses it';
+    is cmd('HGET', "sd1:task:$t", 'crashes'), 0, '... without a crash';
+    fcall('finish', 'hostB:1:1', $t, $j->{attempt}, '{}', '[]', seed());
+    is cmd('HLEN', 'sd1:entries'), 0, 'no entry left behind';
+}
+
 # fail without an error body: the library words it
 for my $kind (qw(timeout final)) {
     my ($t) = create($k1, 'convert', [$f1]);
