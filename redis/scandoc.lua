@@ -18,7 +18,7 @@ event of the call gets
 which is as unpredictable as the seed; an id already in use (or tombstoned)
 just moves on to k+1.  A caller that does not pass the seed still works: the
 call's main object id (itself caller-random) plus the microsecond clock is used
-instead, which is weaker and logged nowhere, so C should always pass it.
+instead; that is weaker, so C should always pass the seed.
 
 Arguments appended to the lists of INTERNALS.md (all optional, at the end):
   sd1_upload_file   ..., path_rel, seed
@@ -38,6 +38,7 @@ that finished the task {200}; an upload_file or create_task with the same id
 Keys (all under "sd1:"; every hash carries v = "1"):
   key:<keyhash>            hash  tenant, label, created_at, revoked_at
   keys                     set   every keyhash (revocation by prefix)
+  keys:<tid>               set   the tenant's keyhashes (key list)
   tenants                  zset  tenant ids by creation time
   tenant:<tid>             hash  name, retention_days, secret, seq, files,
                                  bytes, active, active_limit, created_at
