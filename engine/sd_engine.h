@@ -56,7 +56,8 @@ typedef struct {
 
     /* filled by the operation */
     json_t               *result;        /* the result object */
-    json_t               *outputs;       /* [{path, type, properties, suffix}] */
+    json_t               *outputs;       /* [{path, type, properties,
+                                            suffix}] */
 
     /* set by sd_job_fail() */
     const char           *code;
@@ -108,6 +109,7 @@ int sd_probe_file(const char *path, json_t **result, const char **code,
 unsigned char *sd_png_load(sd_job_t *job, const char *path, size_t *size);
 
 /* images (sd_image.c) */
+int sd_image_check(sd_job_t *job, size_t i);
 int sd_image_convert(sd_job_t *job);
 void sd_image_init(void);
 

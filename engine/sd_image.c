@@ -24,32 +24,46 @@ sd_image_init(void)
 
 
 /*
- * Decodes input i after checking its header against the pixel limit.
- * Returns NULL with the job failed.
+ * The header of input i against limits.max_pixels, before any pixel is
+ * decoded.  Returns -1 with the job failed.
  */
-static PIX *
-sd_image_read(sd_job_t *job, size_t i)
+int
+sd_image_check(sd_job_t *job, size_t i)
 {
-    PIX            *pix;
-    size_t          size;
-    l_int32         format, w, h, bps, spp, cmap;
-    unsigned char  *data;
+    l_int32  format, w, h, bps, spp, cmap;
 
     if (pixReadHeader(job->inputs[i].path, &format, &w, &h, &bps, &spp,
                       &cmap)
         != 0 || w <= 0 || h <= 0)
     {
-        sd_job_fail(job, SD_CORRUPT, "The image header cannot be read.");
-        return NULL;
+        return sd_job_fail(job, SD_CORRUPT, "The header of input %zu "
+                           "cannot be read.", i + 1);
     }
 
     if ((unsigned long long) w * h > job->limits.max_pixels) {
-        sd_job_fail(job, SD_LIMIT, "The image has %lld pixels, more than "
-                    "the limit of %lu.", (long long) w * h,
+        sd_job_fail(job, SD_LIMIT, "Input %zu has %lld pixels, more than "
+                    "the limit of %lu.", i + 1, (long long) w * h,
                     job->limits.max_pixels);
         sd_job_detail(job, "limit", json_string("max_pixels"));
         sd_job_detail(job, "value", json_integer((json_int_t) w * h));
         sd_job_detail(job, "max", json_integer(job->limits.max_pixels));
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* decodes input i after checking its header; NULL with the job failed */
+
+static PIX *
+sd_image_read(sd_job_t *job, size_t i)
+{
+    PIX            *pix;
+    size_t          size;
+    unsigned char  *data;
+
+    if (sd_image_check(job, i) != 0) {
         return NULL;
     }
 

@@ -514,7 +514,8 @@ sd_common(const sd_op_t *op, json_t *body, json_t *params, json_t *errors,
             || (!sd_id_valid("file", s, json_string_length(v))
                 && !sd_id_valid("task", s, json_string_length(v))))
         {
-            sd_error(errors, "input", "input does not contains a valid input id.");
+            sd_error(errors, "input",
+                     "input does not contains a valid input id.");
 
         } else {
             json_array_append(inputs, v);

@@ -347,7 +347,6 @@ sd_pdf_append_image(sd_job_t *job, pdf_document *out, size_t i,
     fz_image    *img;
     fz_buffer   *content;
     fz_context  *ctx;
-    l_int32      format, pw, ph, bps, spp, cmap;
 
     ctx = sd_ctx;
     img = NULL;
@@ -360,24 +359,8 @@ sd_pdf_append_image(sd_job_t *job, pdf_document *out, size_t i,
 
     /* the pixel limit holds before anything is decoded */
 
-    if (pixReadHeader(job->inputs[i].path, &format, &pw, &ph, &bps, &spp,
-                      &cmap)
-        != 0)
-    {
-        sd_job_fail(job, SD_CORRUPT, "Input %zu is not a readable image.",
-                    i + 1);
-        fz_throw(ctx, FZ_ERROR_GENERIC, "bad header");
-    }
-
-    if ((unsigned long long) pw * ph > job->limits.max_pixels) {
-        sd_job_fail(job, SD_LIMIT,
-                    "Input %zu has more than %lu pixels.", i + 1,
-                    job->limits.max_pixels);
-        sd_job_detail(job, "limit", json_string("max_pixels"));
-        sd_job_detail(job, "value",
-                      json_integer((json_int_t) pw * (json_int_t) ph));
-        sd_job_detail(job, "max", json_integer(job->limits.max_pixels));
-        fz_throw(ctx, FZ_ERROR_GENERIC, "too many pixels");
+    if (sd_image_check(job, i) != 0) {
+        fz_throw(ctx, FZ_ERROR_GENERIC, "unusable image");
     }
 
     if (*pages + 1 > job->limits.max_pages) {

@@ -185,7 +185,8 @@ sub qpdf_ok {
 
         # pytess_test.jpg is 640x480 at 200 dpi: 230.4 x 172.8 points;
         # the WebP stores no resolution: 150 dpi
-        my $text = `qpdf --qdf --object-streams=disable '$o->{path}' - 2>/dev/null`;
+        my $text =
+            `qpdf --qdf --object-streams=disable '$o->{path}' - 2>/dev/null`;
         like($text, qr{/MediaBox \[\s*0\s+0\s+230\.4\s+172\.8\s*\]},
              'merge: JPEG page at its stored 200 dpi');
         like($text, qr{/MediaBox \[\s*0\s+0\s+307\.2\s+230\.4\s*\]},
