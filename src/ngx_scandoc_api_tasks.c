@@ -20,13 +20,19 @@
 
 typedef struct {
     const sd_op_t             *op;
-    json_t                    *errors;     /* validation failed */
+
+    /* the 400 or 422 to answer if the key turns out to be valid */
+    ngx_uint_t                 status;
+    ngx_str_t                  message;
+    json_t                    *errors;
 } ngx_http_scandoc_create_t;
 
 
 static void ngx_http_scandoc_tasks_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, json_t **body);
+static ngx_int_t ngx_http_scandoc_tasks_bad(ngx_http_request_t *r,
+    ngx_http_scandoc_ctx_t *ctx, const char *fmt, ...);
 static ngx_int_t ngx_http_scandoc_tasks_submit(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, json_t *body);
 static ngx_int_t ngx_http_scandoc_tasks_auth_reply(ngx_http_request_t *r,
@@ -52,8 +58,8 @@ ngx_http_scandoc_tasks_create(ngx_http_request_t *r,
     }
 
     cr = cln->data;
+    ngx_memzero(cr, sizeof(ngx_http_scandoc_create_t));
     cr->op = sd_op_find(route, (char *) op->data, op->len);
-    cr->errors = NULL;
 
     cln->handler = ngx_http_scandoc_tasks_cleanup;
     ctx->data = cr;
@@ -99,7 +105,10 @@ ngx_http_scandoc_tasks_body(ngx_http_request_t *r)
 }
 
 
-/* NGX_OK with *body a JSON object, or the rc of a 400/413 problem */
+/*
+ * NGX_OK with *body a JSON object, or the rc of a 413 problem, or that of
+ * the call which decides between 401 and 400
+ */
 
 static ngx_int_t
 ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
@@ -141,9 +150,8 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
     }
 
     if (len == 0) {
-        return ngx_http_scandoc_problem_text(r, NGX_HTTP_BAD_REQUEST,
-                                             "The request body must be a "
-                                             "JSON object; it is empty.");
+        return ngx_http_scandoc_tasks_bad(r, ctx, "The request body must be "
+                                          "a JSON object; it is empty.");
     }
 
     cl = r->request_body->bufs;
@@ -168,22 +176,55 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
     *body = json_loadb((char *) data, len, JSON_REJECT_DUPLICATES, &err);
 
     if (*body == NULL) {
-        return ngx_http_scandoc_problem_text(r, NGX_HTTP_BAD_REQUEST,
-                                             "The request body is not valid "
-                                             "JSON: %s (line %d, column %d).",
-                                             err.text, err.line, err.column);
+        return ngx_http_scandoc_tasks_bad(r, ctx, "The request body is not "
+                                          "valid JSON: %s (line %d, column "
+                                          "%d).", err.text, err.line,
+                                          err.column);
     }
 
     if (!json_is_object(*body)) {
         json_decref(*body);
         *body = NULL;
 
-        return ngx_http_scandoc_problem_text(r, NGX_HTTP_BAD_REQUEST,
-                                             "The request body must be a "
-                                             "JSON object.");
+        return ngx_http_scandoc_tasks_bad(r, ctx, "The request body must be "
+                                          "a JSON object.");
     }
 
     return NGX_OK;
+}
+
+
+/* a malformed body is a 400 only for a valid key: keep it, ask sd1_auth */
+
+static ngx_int_t
+ngx_http_scandoc_tasks_bad(ngx_http_request_t *r, ngx_http_scandoc_ctx_t *ctx,
+    const char *fmt, ...)
+{
+    u_char                     *p;
+    va_list                     args;
+    ngx_http_scandoc_create_t  *cr;
+    u_char                      buf[512];
+
+    cr = ctx->data;
+
+    va_start(args, fmt);
+    p = ngx_vslprintf(buf, buf + sizeof(buf), fmt, args);
+    va_end(args);
+
+    cr->message.len = p - buf;
+    cr->message.data = ngx_pnalloc(r->pool, cr->message.len);
+
+    if (cr->message.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(cr->message.data, buf, cr->message.len);
+
+    cr->status = NGX_HTTP_BAD_REQUEST;
+    ctx->handler = ngx_http_scandoc_tasks_auth_reply;
+
+    return ngx_http_scandoc_call(r, ctx, NGX_HTTP_SCANDOC_FN("auth"), 0,
+                                 NULL);
 }
 
 
@@ -217,6 +258,7 @@ ngx_http_scandoc_tasks_submit(ngx_http_request_t *r,
     {
         /* 422 only for a valid key: ask which it is */
 
+        cr->status = NGX_HTTP_UNPROCESSABLE_ENTITY;
         cr->errors = errors;
         ctx->handler = ngx_http_scandoc_tasks_auth_reply;
 
@@ -294,9 +336,12 @@ ngx_http_scandoc_tasks_auth_reply(ngx_http_request_t *r,
 
     cr = ctx->data;
 
-    if (reply && ngx_http_scandoc_reply_status(reply) == NGX_HTTP_OK) {
-        return ngx_http_scandoc_send_problem(r, NGX_HTTP_UNPROCESSABLE_ENTITY,
-                                             NULL, cr->errors);
+    if (ngx_http_scandoc_reply_check(reply, ctx->fn, r->connection->log)
+        == NGX_HTTP_OK)
+    {
+        return ngx_http_scandoc_send_problem(r, cr->status,
+                                             cr->errors ? NULL : &cr->message,
+                                             cr->errors);
     }
 
     return ngx_http_scandoc_reply_render(r, ctx, reply);

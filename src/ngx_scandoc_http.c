@@ -426,6 +426,11 @@ ngx_http_scandoc_send(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.status = status;
     r->headers_out.content_length_n = len;
 
+    if (status == NGX_HTTP_UNPROCESSABLE_ENTITY) {
+        /* not in nginx's table of status lines */
+        ngx_str_set(&r->headers_out.status_line, "422 Unprocessable Entity");
+    }
+
     if (type) {
         r->headers_out.content_type.len = type_len;
         r->headers_out.content_type.data = (u_char *) type;
@@ -707,13 +712,55 @@ ngx_http_scandoc_problem_find(ngx_uint_t status)
 }
 
 
+/*
+ * $request_id is computed anew on every ngx_http_get_variable() unless the
+ * configuration indexed it (e.g. in a log_format): use the index when there
+ * is one, so the access log shows the same id, and keep the value in the
+ * context so a response's header and body agree.
+ */
+
 ngx_int_t
 ngx_http_scandoc_request_id(ngx_http_request_t *r, ngx_str_t *id)
 {
+    ngx_uint_t                  i;
     ngx_str_t                   name = ngx_string("request_id");
+    ngx_http_variable_t        *v;
+    ngx_http_scandoc_ctx_t     *ctx;
     ngx_http_variable_value_t  *vv;
+    ngx_http_core_main_conf_t  *cmcf;
 
-    vv = ngx_http_get_variable(r, &name, ngx_hash_key(name.data, name.len));
+    static ngx_int_t            index = NGX_CONF_UNSET;
+
+    ctx = ngx_http_scandoc_ctx(r);
+
+    if (ctx && ctx->request_id.len) {
+        *id = ctx->request_id;
+        return NGX_OK;
+    }
+
+    if (index == NGX_CONF_UNSET) {
+        index = NGX_ERROR;
+
+        cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+        v = cmcf->variables.elts;
+
+        for (i = 0; i < cmcf->variables.nelts; i++) {
+            if (v[i].name.len == name.len
+                && ngx_strncmp(v[i].name.data, name.data, name.len) == 0)
+            {
+                index = i;
+                break;
+            }
+        }
+    }
+
+    if (index != NGX_ERROR) {
+        vv = ngx_http_get_indexed_variable(r, index);
+
+    } else {
+        vv = ngx_http_get_variable(r, &name,
+                                   ngx_hash_key(name.data, name.len));
+    }
 
     if (vv == NULL || vv->not_found || vv->len == 0) {
         return NGX_DECLINED;
@@ -721,6 +768,10 @@ ngx_http_scandoc_request_id(ngx_http_request_t *r, ngx_str_t *id)
 
     id->data = vv->data;
     id->len = vv->len;
+
+    if (ctx) {
+        ctx->request_id = *id;
+    }
 
     return NGX_OK;
 }

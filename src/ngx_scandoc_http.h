@@ -48,6 +48,7 @@ struct ngx_http_scandoc_ctx_s {
     u_char                         keyhash[NGX_HTTP_SCANDOC_SHA256_HEX];
 
     ngx_str_t                      id;         /* object of the route */
+    ngx_str_t                      request_id; /* $request_id, once */
     ngx_str_t                      location;   /* Location of a 201/202 */
 
     const char                    *fn;         /* the Function called */
