@@ -554,6 +554,9 @@ sd_common(const sd_op_t *op, json_t *body, json_t *params, json_t *errors,
             sd_error(errors, "callback_url",
                      "The callback_url field must be an absolute http or "
                      "https URL.");
+
+        } else {
+            json_object_set(params, "callback_url", v);
         }
     }
 

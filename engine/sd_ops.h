@@ -92,10 +92,9 @@ const sd_op_t *sd_op_find(unsigned route, const char *name, size_t len);
  * *errors set to the API.md "errors" map (new reference) otherwise.
  *
  * *params holds "input" (as given: a string, or merge's array), "name",
- * "password" and the op's fields with defaults; null fields are dropped.
- * "callback_url" is validated but left out of *params: it is the Task's
- * own field, read it from body.  The helper calls this again on a job's
- * params (callback_url absent), so params validate as a body.
+ * "callback_url", "password" and the op's fields with defaults; null
+ * fields are dropped.  The helper calls this again on a job's params, so
+ * params validate as a body.
  */
 int sd_op_validate(const sd_op_t *op, const sd_ctx_t *ctx, json_t *body,
     json_t **params, json_t **inputs, json_t **errors, sd_reqs_t *reqs);
