@@ -265,8 +265,10 @@ sd_run(sd_job_t *job)
                            job->op->name);
     }
 
-    if (job->staging == NULL) {
-        return sd_job_fail(job, SD_INTERNAL, "The job has no staging "
+    if (job->staging == NULL
+        || (mkdir(job->staging, 0700) != 0 && errno != EEXIST))
+    {
+        return sd_job_fail(job, SD_INTERNAL, "The job has no usable staging "
                            "directory.");
     }
 
