@@ -588,8 +588,12 @@ sd_unknown_fields(const sd_op_t *op, json_t *body, json_t *errors)
     json_t      *v;
     const char  *key;
 
+    /* null counts as absent, even for a field we do not know */
+
     json_object_foreach(body, key, v) {
-        if (!sd_in(common, key) && !sd_in(op->fields, key)) {
+        if (!json_is_null(v) && !sd_in(common, key)
+            && !sd_in(op->fields, key))
+        {
             sd_errorf(errors, key, "The %s field is not allowed.", key);
         }
     }
