@@ -785,8 +785,8 @@ sd_schema(sd_schema_walk_t *w, json_t *schema, const char *path,
     }
 
     if (depth > SD_SCHEMA_DEPTH) {
-        sd_errorf(w->errors, path,
-                  "The schema is nested deeper than 8 levels at %s.", path);
+        sd_error(w->errors, path,
+                 "The schema is nested deeper than 8 levels.");
         return;
     }
 
