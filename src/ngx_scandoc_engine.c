@@ -54,12 +54,15 @@ static ngx_int_t ngx_http_scandoc_helper_read(ngx_http_scandoc_helper_t *h,
     ngx_http_scandoc_job_t *job, size_t cap, ngx_log_t *log);
 static ngx_int_t ngx_http_scandoc_job_line(ngx_http_scandoc_job_t *job,
     u_char *line, size_t len, ngx_log_t *log);
+static void ngx_http_scandoc_engine_sigchld(ngx_log_t *log);
 static ngx_msec_t ngx_http_scandoc_engine_now(void);
 
 
 static __thread ngx_http_scandoc_helper_t  ngx_http_scandoc_helper = {
     0, -1, -1, NULL, 0, 0
 };
+
+static __thread ngx_uint_t  ngx_http_scandoc_sigchld_done;
 
 
 ngx_int_t
@@ -98,6 +101,8 @@ ngx_http_scandoc_job_run(ngx_http_scandoc_job_t *job, ngx_log_t *log)
     }
 
     if (h->pid == 0) {
+        ngx_http_scandoc_engine_sigchld(log);
+
         if (ngx_http_scandoc_helper_spawn(h, smcf, log) != NGX_OK) {
             return NGX_OK;
         }
@@ -635,6 +640,41 @@ ngx_http_scandoc_helper_reap(ngx_http_scandoc_helper_t *h,
         ngx_log_error(NGX_LOG_WARN, log, 0,
                       "engine helper %P exited with code %d without a "
                       "result", pid, WEXITSTATUS(status));
+    }
+}
+
+
+/*
+ * A helper's SIGCHLD goes to the thread that spawned it.  nginx threads
+ * block every signal, and a blocked signal is not discarded even when its
+ * disposition ignores it: it stays pending for the process and interrupts
+ * the event loop's epoll_wait() (an "Interrupted system call" line per
+ * helper).  Unblocked in this thread, the SIG_DFL that workers set for
+ * SIGCHLD discards it at once; the exit status waits for waitpid() all
+ * the same.  Not done if anyone installed a handler: it must not run here.
+ */
+
+static void
+ngx_http_scandoc_engine_sigchld(ngx_log_t *log)
+{
+    sigset_t          set;
+    struct sigaction  sa;
+
+    if (ngx_http_scandoc_sigchld_done) {
+        return;
+    }
+
+    ngx_http_scandoc_sigchld_done = 1;
+
+    if (sigaction(SIGCHLD, NULL, &sa) == -1 || sa.sa_handler != SIG_DFL) {
+        return;
+    }
+
+    (void) sigemptyset(&set);
+    (void) sigaddset(&set, SIGCHLD);
+
+    if (pthread_sigmask(SIG_UNBLOCK, &set, NULL) != 0) {
+        ngx_log_error(NGX_LOG_ALERT, log, 0, "pthread_sigmask() failed");
     }
 }
 

@@ -1023,9 +1023,7 @@ ngx_http_scandoc_queue_ended(ngx_event_t *ev)
     switch (job->outcome) {
 
     case NGX_HTTP_SCANDOC_JOB_TIMEOUT:
-        ngx_http_scandoc_queue_fail(run, "timeout",
-                                    "The task did not finish in time.",
-                                    "timeout");
+        ngx_http_scandoc_queue_fail(run, "timeout", NULL, NULL);
         return;
 
     case NGX_HTTP_SCANDOC_JOB_CRASH:
