@@ -52,8 +52,8 @@ static ngx_int_t ngx_http_scandoc_check_same_fs(ngx_conf_t *cf,
     ngx_http_scandoc_main_conf_t *smcf);
 static ngx_int_t ngx_http_scandoc_stat_existing(ngx_conf_t *cf,
     ngx_str_t *path, ngx_file_info_t *fi);
-static ngx_int_t ngx_http_scandoc_worker_can_write(ngx_conf_t *cf,
-    u_char *path, ngx_file_info_t *fi, const char **user);
+static ngx_int_t ngx_http_scandoc_worker_may(ngx_conf_t *cf, u_char *path,
+    ngx_file_info_t *fi, mode_t mode, const char **user);
 static ngx_int_t ngx_http_scandoc_find_languages(ngx_conf_t *cf,
     ngx_http_scandoc_main_conf_t *smcf);
 static int ngx_http_scandoc_cmp_str(const void *one, const void *two);
@@ -701,7 +701,8 @@ ngx_http_scandoc_storage(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_http_scandoc_worker_can_write(cf, smcf->storage.data, &fi, &user)
+    if (ngx_http_scandoc_worker_may(cf, smcf->storage.data, &fi,
+                                    S_IWUSR|S_IXUSR, &user)
         != NGX_OK)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -965,7 +966,8 @@ ngx_http_scandoc(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_http_scandoc_check_engine(ngx_conf_t *cf, ngx_str_t *path)
 {
-    ngx_file_info_t  fi;
+    const char       *user;
+    ngx_file_info_t   fi;
 
     if (ngx_file_info(path->data, &fi) == NGX_FILE_ERROR) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
@@ -974,10 +976,20 @@ ngx_http_scandoc_check_engine(ngx_conf_t *cf, ngx_str_t *path)
         return NGX_ERROR;
     }
 
-    if (!ngx_is_file(&fi) || access((char *) path->data, X_OK) != 0) {
+    if (!ngx_is_file(&fi)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"scandoc_engine\" \"%V\" is not an executable "
-                           "file", path);
+                           "\"scandoc_engine\" \"%V\" is not a file", path);
+        return NGX_ERROR;
+    }
+
+    /* the workers spawn it */
+
+    if (ngx_http_scandoc_worker_may(cf, path->data, &fi, S_IXUSR, &user)
+        != NGX_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"scandoc_engine\" \"%V\" is not executable "
+                           "by user \"%s\"", path, user);
         return NGX_ERROR;
     }
 
@@ -1096,20 +1108,22 @@ ngx_http_scandoc_stat_existing(ngx_conf_t *cf, ngx_str_t *path,
 
 
 /*
- * Workers run as "user"; the master usually runs as root, for which
- * access() always succeeds.  So when root, decide from the mode bits
- * for the worker's user and groups (ACLs are not looked at).
+ * Whether the workers' user has the permissions in mode (given for the
+ * owner: S_IWUSR|S_IXUSR, S_IXUSR).  Workers run as "user"; the master
+ * usually runs as root, for which access() always succeeds, so when root
+ * decide from the mode bits for the worker's user and groups (ACLs are
+ * not looked at).
  */
 
 static ngx_int_t
-ngx_http_scandoc_worker_can_write(ngx_conf_t *cf, u_char *path,
-    ngx_file_info_t *fi, const char **user)
+ngx_http_scandoc_worker_may(ngx_conf_t *cf, u_char *path,
+    ngx_file_info_t *fi, mode_t mode, const char **user)
 {
-    int               i, n;
+    int               i, n, amode;
     gid_t             groups[64];
+    mode_t            need;
     ngx_uid_t         uid;
     ngx_gid_t         gid;
-    mode_t            need;
     struct group     *grp;
     struct passwd    *pwd;
     ngx_core_conf_t  *ccf;
@@ -1120,7 +1134,10 @@ ngx_http_scandoc_worker_can_write(ngx_conf_t *cf, u_char *path,
         pwd = getpwuid(geteuid());
         *user = pwd ? pwd->pw_name : "(current)";
 
-        return access((char *) path, W_OK|X_OK) == 0 ? NGX_OK : NGX_DECLINED;
+        amode = (mode & S_IWUSR) ? W_OK : 0;
+        amode |= (mode & S_IXUSR) ? X_OK : 0;
+
+        return access((char *) path, amode) == 0 ? NGX_OK : NGX_DECLINED;
     }
 
     ccf = (ngx_core_conf_t *) ngx_get_conf(cf->cycle->conf_ctx,
@@ -1148,17 +1165,20 @@ ngx_http_scandoc_worker_can_write(ngx_conf_t *cf, u_char *path,
     }
 
     if (uid == 0) {
-        return NGX_OK;
+        /* root may write anything, and execute what has an x bit */
+        need = (mode & S_IXUSR) ? (S_IXUSR|S_IXGRP|S_IXOTH) : 0;
+
+        return (need == 0 || (fi->st_mode & need)) ? NGX_OK : NGX_DECLINED;
     }
 
     if (fi->st_uid == uid) {
-        need = S_IWUSR|S_IXUSR;
+        need = mode;
 
     } else {
-        need = S_IWOTH|S_IXOTH;
+        need = mode >> 6;
 
         if (fi->st_gid == gid) {
-            need = S_IWGRP|S_IXGRP;
+            need = mode >> 3;
 
         } else {
             n = sizeof(groups) / sizeof(gid_t);
@@ -1166,7 +1186,7 @@ ngx_http_scandoc_worker_can_write(ngx_conf_t *cf, u_char *path,
             if (getgrouplist(*user, gid, groups, &n) != -1) {
                 for (i = 0; i < n; i++) {
                     if (groups[i] == fi->st_gid) {
-                        need = S_IWGRP|S_IXGRP;
+                        need = mode >> 3;
                         break;
                     }
                 }
