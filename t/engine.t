@@ -18,7 +18,7 @@ my $bad = "$root/t/data/bad";
 
 plan skip_all => "$engine is not built (make engine)" unless -x $engine;
 
-my $json = JSON::PP->new->canonical;
+my $json = JSON::PP->new->utf8->canonical;
 my $tmp = tempdir(CLEANUP => 1);
 my $outn = 0;
 
@@ -275,6 +275,127 @@ sub qpdf_ok {
             }
         } else {
             is(scalar(files_in($dir)), 0, "$file: no output left behind");
+        }
+    }
+}
+
+# validation (sd_ops, the same code the module runs) through --serve: a
+# valid body reaches the operation (not_implemented for most), an invalid
+# one answers its errors by field
+{
+    my $id = 'file_abcdefghij012345';
+    my $tid = 'task_abcdefghij012345';
+    my @quad = ({ x => 0, y => 0 }, { x => 9, y => 0 }, { x => 9, y => 9 },
+                { x => 0, y => 9 });
+    my %schema = (type => 'object', properties => {
+        total => { type => 'number', description => 'Total' },
+        lines => { type => 'array', items => { type => 'object',
+                   properties => { qty => { type => 'integer' } } } } },
+        required => [ 'total' ]);
+
+    # [ op, image or pdf input, body, expected error keys ('' = valid) ]
+    my @cases = (
+        [ 'convert', 'i', { target_format => 'image/png', quality => 'x' },
+          '' ],
+        [ 'convert', 'i', { target_format => 'image/jpeg' }, 'quality' ],
+        [ 'convert', 'i', { target_format => 'image/webp', quality => 101 },
+          'quality' ],
+        [ 'convert', 'i', { target_format => 'image/gif', foo => 1,
+                            name => '' }, 'foo name target_format' ],
+        [ 'convert', 'i', { target_format => 'image/png', foo => undef,
+                            name => undef, callback_url => undef }, '' ],
+        [ 'convert', 'i', { target_format => 'image/png',
+                            callback_url => 'ftp://x/' }, 'callback_url' ],
+        [ 'convert', 'i', { target_format => 'image/png',
+                            password => 'x' }, 'password' ],
+        [ 'convert', 'i', { target_format => 'image/png', input => 'file_1' },
+          'input' ],
+        [ 'convert', 'i', { target_format => 'image/png',
+                            name => "a\x{7}b" }, 'name' ],
+        [ 'convert', 'i', { target_format => 'image/png',
+                            name => "\x{e9}" x 50 }, '' ],
+        [ 'convert', 'i', { target_format => 'image/png',
+                            name => 'n' x 51 }, 'name' ],
+        [ 'apply-effect', 'i', { effect => 'scanner' }, '' ],
+        [ 'apply-effect', 'i', { effect => 'sepia' }, 'effect' ],
+        [ 'extract-text', 'i', { format => 'markdown' }, '' ],
+        [ 'extract-text', 'i', { format => 'plain', name => 'x' }, 'name' ],
+        [ 'extract-text', 'i', { format => 'json' }, 'schema' ],
+        [ 'extract-text', 'i', { format => 'html', schema => \%schema },
+          'schema' ],
+        [ 'extract-text', 'i', { format => 'json', schema => \%schema }, '' ],
+        [ 'extract-text', 'i', { format => 'json', schema => { type => 'object',
+            properties => { total => { type => 'money' } } } },
+          'schema.properties.total.type' ],
+        [ 'extract-text', 'i', { format => 'plain', language => 'eng' }, '' ],
+        [ 'extract-text', 'i', { format => 'plain', language => 'eng+xx' },
+          'language' ],
+        [ 'detect-documents', 'i', {}, '' ],
+        [ 'warp', 'i', { vertices => \@quad }, '' ],
+        [ 'warp', 'i', { vertices => [ @quad[0, 3, 2, 1] ] }, 'vertices' ],
+        [ 'warp', 'i', { vertices => [ @quad[0 .. 2] ] }, 'vertices' ],
+        [ 'warp', 'i', { vertices => [ { x => -1, y => 0 }, @quad[1 .. 3] ] },
+          'vertices[0].x' ],
+        [ 'warp', 'i', { vertices => [ @quad[0 .. 2], { x => 0 } ] },
+          'vertices[3].y' ],
+        [ 'scan', 'i', { effect => 'none', scan_mode => 'standard' }, '' ],
+        [ 'scan', 'i', { effect => 'none', scan_mode => 'auto' },
+          'scan_mode' ],
+        [ 'merge', 'p', { input => [ $id, $tid ], name => 'all',
+                          password => 'pw' }, 'ok' ],
+        [ 'merge', 'p', { input => [ $id, 'file_x' ] }, 'input[1]' ],
+        [ 'merge', 'p', { input => [] }, 'input' ],
+        [ 'merge', 'p', { input => [ ($id) x 51 ] }, 'input' ],
+        [ 'split', 'p', {}, '' ],
+        [ 'extract-pages', 'p', { pages => '1-3,5,2' }, '' ],
+        [ 'extract-pages', 'p', {}, 'pages' ],
+        [ 'extract-pages', 'p', { pages => '3-1' }, 'pages' ],
+        [ 'extract-pages', 'p', { pages => '0' }, 'pages' ],
+        [ 'extract-pages', 'p', { pages => '1,,2' }, 'pages' ],
+        [ 'extract-pages', 'p', { pages => 1 }, 'pages' ],
+        [ 'extract-pages', 'p', { pages => '1,' x 500 . '1' }, 'pages' ],
+        [ 'render', 'p', { dpi => 72, pages => '2' }, '' ],
+        [ 'render', 'p', { dpi => 601 }, 'dpi' ],
+    );
+
+    my $dir = "$tmp/validate";
+    my @jobs;
+    for my $c (@cases) {
+        my ($op, $kind, $body) = @$c;
+        my $params = { input => $id, %$body };
+        delete $params->{$_} for grep { !exists $body->{$_}
+                                        && $_ ne 'input' } keys %$params;
+        push @jobs, { op => $op, staging => $dir, params => $params,
+                      inputs => [ $kind eq 'i'
+                          ? { path => "$data/tessjs_simple.png",
+                              type => 'image/png' }
+                          : { path => "$data/qpdf_minimal.pdf",
+                              type => 'application/pdf' } ] };
+        $jobs[-1]{inputs} = [ ($jobs[-1]{inputs}[0]) x 2 ] if $op eq 'merge';
+    }
+
+    open(my $fh, '>', "$tmp/vjobs") or die $!;
+    print $fh $json->encode($_), "\n" for @jobs;
+    close($fh);
+
+    my ($status, $out) = run("$tmp/vjobs", { OMP_THREAD_LIMIT => 1 },
+                             $engine, '--serve');
+    is($status, 0, 'validation: --serve ran every job');
+    my @results = map { decode_json($_) } grep { /^\{"ok"/ } split /\n/, $out;
+
+    for my $i (0 .. $#cases) {
+        my ($op, $kind, $body, $want) = @{ $cases[$i] };
+        my $r = $results[$i] // {};
+        my $what = "validation: $op " . $json->encode($body);
+        $what = substr($what, 0, 100);
+        if ($want eq 'ok') {
+            ok($r->{ok}, $what) or diag($json->encode($r));
+        } elsif ($want eq '') {
+            ok($r->{ok} || ($r->{code} // '') eq 'not_implemented', $what)
+                or diag($json->encode($r));
+        } else {
+            my $errors = $r->{details}{errors} // {};
+            is(join(' ', sort keys %$errors), $want, $what);
         }
     }
 }
