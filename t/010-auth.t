@@ -57,13 +57,7 @@ GET /v1/events
 --- response_headers_like
 WWW-Authenticate: \S
 
-=== TEST 6: authentication comes before routing of an unknown path
---- request
-GET /v1/nothing-here
---- api_key: none
---- error_code: 401
-
-=== TEST 7: authentication comes before the body is judged
+=== TEST 6: authentication comes before the body is judged
 --- request
 POST /v1/image-operations/convert
 this is not JSON
@@ -72,7 +66,7 @@ Content-Type: application/json
 --- api_key: none
 --- error_code: 401
 
-=== TEST 8: X-Request-Id on a success and on a 404
+=== TEST 7: X-Request-Id on a success and on a 404
 --- request
 GET /v1/files/file_0000000000000000
 --- error_code: 404

@@ -167,9 +167,20 @@ mp_body(name => 'nothing')
 --- json_like
 {"errors": {"file": ["qr/./"]}}
 
-=== TEST 14: raw body without ?name=: 422 on name
+=== TEST 14: neither multipart nor a raw body with ?name=: 400
 --- request
 POST /v1/files
+--- more_headers
+Content-Type: application/octet-stream
+--- request_body eval
+file_bytes('qpdf_minimal.pdf')
+--- error_code: 400
+--- json_like
+{"type": "https://scan-documents.com/docs/errors/bad-request", "message": "qr/./"}
+
+=== TEST 15: raw body with an empty ?name=: 422 on name
+--- request
+POST /v1/files?name=
 --- more_headers
 Content-Type: application/octet-stream
 --- request_body eval
@@ -178,10 +189,10 @@ file_bytes('qpdf_minimal.pdf')
 --- json_like
 {"errors": {"name": ["qr/./"]}}
 
-=== TEST 15: a body over client_max_body_size: 413 problem JSON
+=== TEST 16: a body over client_max_body_size: 413 problem JSON
 --- config
-        error_page 400 401 403 404 405 408 413 414 429 494 500 502 503 504 @scandoc_problem;
-        location @scandoc_problem { scandoc_problem; }
+        error_page 400 401 403 404 405 408 413 414 429 494 500 502 503 504 /_scandoc/problem;
+        location = /_scandoc/problem { internal; scandoc_problem; }
         location /v1/ {
             scandoc;
             client_max_body_size 2k;

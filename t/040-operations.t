@@ -269,7 +269,7 @@ Content-Type: application/json
 === TEST 25: merge: more than 50 items
 --- request eval
 "POST /v1/pdf-operations/merge\n"
-. '{"input": [' . join(',', ('"$TEST_NGINX_FILE_PDF"') x 51) . ']}'
+. '{"input": [' . CORE::join(',', ('"$TEST_NGINX_FILE_PDF"') x 51) . ']}'
 --- more_headers
 Content-Type: application/json
 --- error_code: 422

@@ -29,7 +29,7 @@ GET /elsewhere
 --- response_headers_like
 Content-Type: ^application/problem\+json
 --- json_like
-{"status": 404, "title": "Not Found"}
+{"status": 404, "title": "Not Found", "message": "qr/^(?!.*_scandoc)/"}
 
 === TEST 3: a method the route does not have: 405 with Allow
 --- request
@@ -84,8 +84,8 @@ Content-Type: ^application/problem\+json
 --- http_config
     limit_req_zone $binary_remote_addr zone=t:1m rate=1r/m;
 --- config
-        error_page 400 401 403 404 405 408 413 414 429 494 500 502 503 504 @scandoc_problem;
-        location @scandoc_problem { scandoc_problem; }
+        error_page 400 401 403 404 405 408 413 414 429 494 500 502 503 504 /_scandoc/problem;
+        location = /_scandoc/problem { internal; scandoc_problem; }
         location /v1/ {
             scandoc;
             limit_req zone=t;
@@ -98,8 +98,8 @@ GET /v1/files
 --- http_config
     limit_req_zone $binary_remote_addr zone=t:1m rate=1r/m;
 --- config
-        error_page 400 401 403 404 405 408 413 414 429 494 500 502 503 504 @scandoc_problem;
-        location @scandoc_problem { scandoc_problem; }
+        error_page 400 401 403 404 405 408 413 414 429 494 500 502 503 504 /_scandoc/problem;
+        location = /_scandoc/problem { internal; scandoc_problem; }
         location /v1/ {
             scandoc;
             limit_req zone=t;

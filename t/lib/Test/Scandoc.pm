@@ -132,12 +132,15 @@ sub setup {
     }
 }
 
+# Plans itself: the number of checks depends on the sections of the blocks.
+# (Through Test::Builder's plan, so that Test::Base's END knows there is a
+# plan and does not run its own comparison of sections.)
 sub run_tests {
+    Test::Builder->new->plan('no_plan') unless Test::Builder->new->has_plan;
     setup();
     for my $block (blocks()) {
         run_block($block);
     }
-    Test::More::done_testing();
 }
 
 sub run_block {

@@ -26,7 +26,8 @@ our $BUILD = $ENV{SCANDOC_BUILD} // "$ROOT/build";
 our $NGINX = $ENV{SCANDOC_NGINX} // '/usr/sbin/nginx';
 our $CORPUS = "$ROOT/t/data/corpus";
 
-my $json = JSON::PP->new->canonical->allow_nonref;
+# UTF-8 on the wire, characters in Perl
+my $json = JSON::PP->new->utf8->canonical->allow_nonref;
 
 # Every object created here, so an END block can stop their processes even
 # when a test dies half way.
@@ -226,8 +227,8 @@ sub default_server_config {
     my ($self) = @_;
     my $storage = $self->storage;
     return <<"EOF";
-        error_page 400 401 403 404 405 408 413 414 429 494 500 502 503 504 \@scandoc_problem;
-        location \@scandoc_problem { scandoc_problem; }
+        error_page 400 401 403 404 405 408 413 414 429 494 500 502 503 504 /_scandoc/problem;
+        location = /_scandoc/problem { internal; scandoc_problem; }
         location /_scandoc_files/ {
             internal;
             alias $storage/;
