@@ -70,6 +70,8 @@ static ngx_int_t ngx_http_scandoc_upload_probe(ngx_http_scandoc_upload_t *up,
 static ngx_int_t ngx_http_scandoc_upload_commit(
     ngx_http_scandoc_upload_t *up, ngx_log_t *log);
 static void ngx_http_scandoc_upload_done(ngx_event_t *ev);
+static ngx_int_t ngx_http_scandoc_upload_answer(ngx_http_request_t *r,
+    ngx_http_scandoc_upload_t *up, ngx_uint_t status);
 static ngx_int_t ngx_http_scandoc_upload_register(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, ngx_http_scandoc_upload_t *up);
 static ngx_int_t ngx_http_scandoc_upload_reply(ngx_http_request_t *r,
@@ -139,7 +141,7 @@ ngx_http_scandoc_upload_auth(ngx_http_request_t *r,
 
     rc = ngx_http_scandoc_upload_prepare(r, ctx, up, &prefix);
     if (rc != NGX_OK) {
-        return rc;
+        return ngx_http_scandoc_upload_answer(r, up, rc);
     }
 
     /*
@@ -162,7 +164,10 @@ ngx_http_scandoc_upload_auth(ngx_http_request_t *r,
 }
 
 
-/* paths, name and boundary: everything that needs no body */
+/*
+ * Paths, name and boundary: everything that needs no body.  NGX_OK, or
+ * the status to answer (up->message, up->name_error say why).
+ */
 
 static ngx_int_t
 ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
@@ -172,7 +177,6 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
     u_char                        *p, *dst;
     ngx_int_t                      rc;
     ngx_str_t                      value, *st, xx;
-    const char                    *err;
     json_t                        *job;
     ngx_http_scandoc_main_conf_t  *smcf;
 
@@ -182,9 +186,7 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
     if (smcf->io_pool == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "scandoc: no io pool for uploads");
-        return ngx_http_scandoc_send_problem(r,
-                                             NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                             NULL, NULL);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* multipart, or (ext) a raw body named by ?name= */
@@ -198,17 +200,16 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
     }
 
     if (rc == NGX_ERROR) {
-        return ngx_http_scandoc_problem_text(r, NGX_HTTP_BAD_REQUEST,
-                                             "The multipart/form-data body "
-                                             "has no usable boundary.");
+        up->message = "The multipart/form-data body has no usable "
+                      "boundary.";
+        return NGX_HTTP_BAD_REQUEST;
     }
 
     if (rc == NGX_DECLINED) {
         if (ngx_http_arg(r, (u_char *) "name", 4, &value) != NGX_OK) {
-            return ngx_http_scandoc_problem_text(r, NGX_HTTP_BAD_REQUEST,
-                                     "Expected a multipart/form-data body "
-                                     "with the parts file and name, or a "
-                                     "raw body with ?name=.");
+            up->message = "Expected a multipart/form-data body with the "
+                          "parts file and name, or a raw body with ?name=.";
+            return NGX_HTTP_BAD_REQUEST;
         }
 
         /* a query string: "+" is a space */
@@ -231,18 +232,17 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
         ngx_unescape_uri(&dst, &p, value.len, 0);
         up->name.len = dst - up->name.data;
 
-        err = ngx_http_scandoc_name_error(up->name.data, up->name.len);
-        if (err) {
-            return ngx_http_scandoc_invalid(r, "name", err);
+        up->name_error = ngx_http_scandoc_name_error(up->name.data,
+                                                     up->name.len);
+        if (up->name_error) {
+            return NGX_HTTP_UNPROCESSABLE_ENTITY;
         }
     }
 
     if (!ngx_http_scandoc_path_rel_valid(prefix)) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "scandoc: unsafe storage prefix \"%V\"", prefix);
-        return ngx_http_scandoc_send_problem(r,
-                                             NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                             NULL, NULL);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     up->id.len = sizeof("file_") - 1 + NGX_HTTP_SCANDOC_ID_RAND;
@@ -305,7 +305,11 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
     up->job.len = value.len;
     up->job.timeout = smcf->probe_timeout;
 
-    return ngx_http_scandoc_set_location(r, ctx, "files", &up->id);
+    if (ngx_http_scandoc_set_location(r, ctx, "files", &up->id) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -595,8 +599,6 @@ static void
 ngx_http_scandoc_upload_done(ngx_event_t *ev)
 {
     ngx_int_t                   rc;
-    json_t                     *errors;
-    ngx_str_t                   message;
     ngx_http_request_t         *r;
     ngx_http_scandoc_ctx_t     *ctx;
     ngx_http_scandoc_upload_t  *up;
@@ -618,11 +620,28 @@ ngx_http_scandoc_upload_done(ngx_event_t *ev)
         return;
     }
 
-    switch (up->status) {
-
-    case 0:
+    if (up->status == 0) {
         rc = ngx_http_scandoc_upload_register(r, ctx, up);
-        break;
+
+    } else {
+        rc = ngx_http_scandoc_upload_answer(r, up, up->status);
+    }
+
+    ngx_http_scandoc_finalize(r, rc);
+}
+
+
+/* a refused upload: 400 with a message, 422 with field errors, others */
+
+static ngx_int_t
+ngx_http_scandoc_upload_answer(ngx_http_request_t *r,
+    ngx_http_scandoc_upload_t *up, ngx_uint_t status)
+{
+    json_t     *errors;
+    ngx_int_t   rc;
+    ngx_str_t   message;
+
+    switch (status) {
 
     case NGX_HTTP_UNPROCESSABLE_ENTITY:
         errors = json_object();
@@ -637,21 +656,20 @@ ngx_http_scandoc_upload_done(ngx_event_t *ev)
                                 json_pack("[s]", up->name_error));
         }
 
-        rc = ngx_http_scandoc_send_problem(r, up->status, NULL, errors);
+        rc = ngx_http_scandoc_send_problem(r, status, NULL, errors);
         json_decref(errors);
-        break;
+
+        return rc;
 
     case NGX_HTTP_BAD_REQUEST:
         message.data = (u_char *) up->message;
         message.len = ngx_strlen(up->message);
-        rc = ngx_http_scandoc_send_problem(r, up->status, &message, NULL);
-        break;
+
+        return ngx_http_scandoc_send_problem(r, status, &message, NULL);
 
     default:
-        rc = ngx_http_scandoc_send_problem(r, up->status, NULL, NULL);
+        return ngx_http_scandoc_send_problem(r, status, NULL, NULL);
     }
-
-    ngx_http_scandoc_finalize(r, rc);
 }
 
 

@@ -29,8 +29,8 @@ typedef struct {
 
 
 static void ngx_http_scandoc_tasks_body(ngx_http_request_t *r);
-static ngx_int_t ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
-    ngx_http_scandoc_ctx_t *ctx, json_t **body);
+static json_t *ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
+    ngx_http_scandoc_ctx_t *ctx, ngx_int_t *rc);
 static ngx_int_t ngx_http_scandoc_tasks_bad(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, const char *fmt, ...);
 static ngx_int_t ngx_http_scandoc_tasks_submit(ngx_http_request_t *r,
@@ -92,11 +92,9 @@ ngx_http_scandoc_tasks_body(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_scandoc_module);
 
-    body = NULL;
+    body = ngx_http_scandoc_tasks_parse(r, ctx, &rc);
 
-    rc = ngx_http_scandoc_tasks_parse(r, ctx, &body);
-
-    if (rc == NGX_OK) {
+    if (body) {
         rc = ngx_http_scandoc_tasks_submit(r, ctx, body);
         json_decref(body);
     }
@@ -106,15 +104,16 @@ ngx_http_scandoc_tasks_body(ngx_http_request_t *r)
 
 
 /*
- * NGX_OK with *body a JSON object, or the rc of a 413 problem, or that of
- * the call which decides between 401 and 400
+ * The body as a JSON object, or NULL with *rc the answer: a 413 problem,
+ * or the call that decides between 401 and 400.
  */
 
-static ngx_int_t
+static json_t *
 ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
-    ngx_http_scandoc_ctx_t *ctx, json_t **body)
+    ngx_http_scandoc_ctx_t *ctx, ngx_int_t *rc)
 {
     u_char        *p, *data;
+    json_t        *body;
     size_t         len, limit;
     ngx_buf_t     *b;
     ngx_chain_t   *cl;
@@ -128,10 +127,11 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
      */
 
     if (r->request_body && r->request_body->temp_file) {
-        return ngx_http_scandoc_problem_text(r,
+        *rc = ngx_http_scandoc_problem_text(r,
                                      NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                      "The JSON request body exceeds the "
                                      "limit of %uz bytes.", limit);
+        return NULL;
     }
 
     len = 0;
@@ -143,15 +143,17 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
     }
 
     if (len > limit) {
-        return ngx_http_scandoc_problem_text(r,
+        *rc = ngx_http_scandoc_problem_text(r,
                                      NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                      "The JSON request body exceeds the "
                                      "limit of %uz bytes.", limit);
+        return NULL;
     }
 
     if (len == 0) {
-        return ngx_http_scandoc_tasks_bad(r, ctx, "The request body must be "
+        *rc = ngx_http_scandoc_tasks_bad(r, ctx, "The request body must be "
                                           "a JSON object; it is empty.");
+        return NULL;
     }
 
     cl = r->request_body->bufs;
@@ -162,7 +164,8 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
     } else {
         data = ngx_pnalloc(r->pool, len);
         if (data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NULL;
         }
 
         p = data;
@@ -173,24 +176,25 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
         }
     }
 
-    *body = json_loadb((char *) data, len, JSON_REJECT_DUPLICATES, &err);
+    body = json_loadb((char *) data, len, JSON_REJECT_DUPLICATES, &err);
 
-    if (*body == NULL) {
-        return ngx_http_scandoc_tasks_bad(r, ctx, "The request body is not "
+    if (body == NULL) {
+        *rc = ngx_http_scandoc_tasks_bad(r, ctx, "The request body is not "
                                           "valid JSON: %s (line %d, column "
                                           "%d).", err.text, err.line,
                                           err.column);
+        return NULL;
     }
 
-    if (!json_is_object(*body)) {
-        json_decref(*body);
-        *body = NULL;
+    if (!json_is_object(body)) {
+        json_decref(body);
 
-        return ngx_http_scandoc_tasks_bad(r, ctx, "The request body must be "
+        *rc = ngx_http_scandoc_tasks_bad(r, ctx, "The request body must be "
                                           "a JSON object.");
+        return NULL;
     }
 
-    return NGX_OK;
+    return body;
 }
 
 
