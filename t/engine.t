@@ -220,6 +220,14 @@ sub qpdf_ok {
              '-o', outdir(), "$data/qpdf_enc-XI-long-password.pdf");
     ok($r->{ok}, 'merge: 130-character AES-256 password');
 
+    # the pdf.js password is S, feminine ordinal, SL, soft hyphen, prep:
+    # SASLprep makes it SaSLprep, which is what the file was written with
+    for my $pw ("S\x{c2}\x{aa}SL\x{c2}\x{ad}prep", 'SaSLprep') {
+        $r = cli('merge', '--password', $pw, '-o', outdir(),
+                 "$data/pdfjs_saslprep-r6.pdf");
+        ok($r->{ok}, "merge: SASLprep password ($pw)");
+    }
+
     $r = cli('merge', '--password', "p\x{c3}\x{a4}ssw\x{c3}\x{b6}rt",
              '-o', outdir(), "$data/pdfjs_issue21579.pdf");
     ok($r->{ok}, 'merge: non-ASCII password');
