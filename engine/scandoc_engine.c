@@ -304,8 +304,11 @@ sd_answer(sd_job_t *job, int rc, FILE *out)
     json_t  *line, *details;
 
     if (rc == 0) {
-        line = json_pack("{s:b, s:O, s:O}", "ok", 1, "result",
-                         job->result ? job->result : json_object(),
+        if (job->result == NULL) {
+            job->result = json_object();
+        }
+
+        line = json_pack("{s:b, s:O, s:O}", "ok", 1, "result", job->result,
                          "outputs", job->outputs);
 
     } else {
