@@ -81,7 +81,7 @@ static ngx_http_scandoc_problem_t  ngx_http_scandoc_problems[] = {
       "The server received an invalid response." },
 
     { 503, "service-unavailable", "Service Unavailable",
-      "The service is temporarily unavailable. Please try again later." },
+      "The task store is unreachable. Please try again later." },
 
     { 504, "gateway-timeout", "Gateway Timeout",
       "The server did not answer in time." },
