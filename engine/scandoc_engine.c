@@ -429,12 +429,19 @@ static int
 sd_serve(void)
 {
     char     *line;
+    pid_t     parent;
     size_t    size;
     ssize_t   n;
 
-    /* the helper dies with the nginx worker that owns it */
+    /*
+     * The helper dies with the nginx worker that owns it; a parent gone
+     * before prctl() took effect shows as a different parent pid.
+     */
 
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1) {
+    parent = getppid();
+
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+        fprintf(stderr, "scandoc-engine: the parent process is gone\n");
         return 2;
     }
 
