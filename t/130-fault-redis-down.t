@@ -46,8 +46,9 @@ sub outage {
        503, "$how: create task answers 503");
     is($s->request(GET => '/v1/tasks/task_0000000000000000')->{status}, 503,
        "$how: get task answers 503");
-    is($s->request(GET => '/v1/files', key => 'none')->{status}, 503,
-       "$how: even without a key (the key cannot be checked)");
+    # a key (even an unknown one) cannot be checked: 503, not 401
+    is($s->request(GET => '/v1/files', key => 'sk_unknown_key_0000000000000000000000')->{status},
+       503, "$how: an unknown key cannot be judged either");
 
     $s->start_redis(appendfsync => $how eq 'kill' ? 'always' : 'everysec');
     my $ok = Test::Scandoc::Server::poll_until(30, sub {
