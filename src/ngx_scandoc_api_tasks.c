@@ -151,8 +151,8 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
     }
 
     if (len == 0) {
-        *rc = ngx_http_scandoc_tasks_bad(r, ctx, "The request body must be "
-                                          "a JSON object; it is empty.");
+        *rc = ngx_http_scandoc_tasks_bad(r, ctx, "The request body must "
+                                         "be a JSON object; it is empty.");
         return NULL;
     }
 
@@ -179,18 +179,18 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
     body = json_loadb((char *) data, len, JSON_REJECT_DUPLICATES, &err);
 
     if (body == NULL) {
-        *rc = ngx_http_scandoc_tasks_bad(r, ctx, "The request body is not "
-                                          "valid JSON: %s (line %d, column "
-                                          "%d).", err.text, err.line,
-                                          err.column);
+        *rc = ngx_http_scandoc_tasks_bad(r, ctx, "The request body is "
+                                         "not valid JSON: %s (line %d, "
+                                         "column %d).", err.text, err.line,
+                                         err.column);
         return NULL;
     }
 
     if (!json_is_object(body)) {
         json_decref(body);
 
-        *rc = ngx_http_scandoc_tasks_bad(r, ctx, "The request body must be "
-                                          "a JSON object.");
+        *rc = ngx_http_scandoc_tasks_bad(r, ctx, "The request body must "
+                                         "be a JSON object.");
         return NULL;
     }
 

@@ -29,7 +29,8 @@ static ngx_int_t ngx_http_scandoc_send(ngx_http_request_t *r,
     size_t len);
 static ngx_int_t ngx_http_scandoc_api_key(ngx_http_request_t *r,
     ngx_str_t *key);
-static off_t ngx_http_scandoc_body_limit(ngx_http_request_t *r);
+static off_t ngx_http_scandoc_body_limit(ngx_http_request_t *r,
+    ngx_str_t *path);
 static ngx_uint_t ngx_http_scandoc_printable(u_char *dst, ngx_str_t *src,
     size_t max);
 
@@ -1035,17 +1036,18 @@ ngx_http_scandoc_name_error(u_char *p, size_t len)
 
 
 /*
- * error_page ... @scandoc_problem: nginx's own errors (413 from
+ * error_page ... /_scandoc/problem: nginx's own errors (413 from
  * client_max_body_size, 429 from limit_req, 400, 408, 414...) as problems.
  */
 
 ngx_int_t
 ngx_http_scandoc_problem_handler(ngx_http_request_t *r)
 {
+    u_char           *p;
     ngx_uint_t        i, status;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
-    ngx_str_t         safe;
+    ngx_str_t         safe, method, uri;
     u_char            buf[256];
 
     status = r->err_status ? r->err_status : r->headers_out.status;
@@ -1082,24 +1084,49 @@ ngx_http_scandoc_problem_handler(ngx_http_request_t *r)
     r->headers_out.etag = NULL;
     r->headers_out.content_type.len = 0;
 
+    /*
+     * error_page has replaced the URI (and a POST's method): the request
+     * line still has the ones the client sent.
+     */
+
+    method = r->method_name;
+    uri = r->unparsed_uri;
+
+    if (r->request_line.len) {
+        p = ngx_strlchr(r->request_line.data,
+                        r->request_line.data + r->request_line.len, ' ');
+        if (p) {
+            method.data = r->request_line.data;
+            method.len = p - r->request_line.data;
+        }
+    }
+
+    p = ngx_strlchr(uri.data, uri.data + uri.len, '?');
+    if (p) {
+        uri.len = p - uri.data;
+    }
+
+    safe.data = buf;
+    safe.len = ngx_http_scandoc_printable(buf, &uri, sizeof(buf));
+
     switch (status) {
 
     case NGX_HTTP_NOT_FOUND:
-        return ngx_http_scandoc_no_route(r);
+        return ngx_http_scandoc_problem_text(r, status,
+                                             "No route for %V %V.",
+                                             &method, &safe);
 
     case NGX_HTTP_NOT_ALLOWED:
-        safe.data = buf;
-        safe.len = ngx_http_scandoc_printable(buf, &r->uri, sizeof(buf));
-
         return ngx_http_scandoc_problem_text(r, status,
                                              "Method %V is not allowed for "
-                                             "%V.", &r->method_name, &safe);
+                                             "%V.", &method, &safe);
 
     case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
         return ngx_http_scandoc_problem_text(r, status,
                                              "The request body exceeds the "
                                              "limit of %O bytes.",
-                                             ngx_http_scandoc_body_limit(r));
+                                             ngx_http_scandoc_body_limit(r,
+                                                                     &uri));
     }
 
     return ngx_http_scandoc_send_problem(r, status, NULL, NULL);
@@ -1107,14 +1134,14 @@ ngx_http_scandoc_problem_handler(ngx_http_request_t *r)
 
 
 /*
- * After error_page the request runs in the named location, whose
+ * After error_page the request runs in the problem location, whose
  * client_max_body_size is not the one that refused the body.  Find the
- * prefix location of the URI the way nginx's static location tree is
- * searched (regex and nested locations aside) and report its limit.
+ * prefix location of the original URI the way nginx searches its static
+ * location tree (regex and nested locations aside); report its limit.
  */
 
 static off_t
-ngx_http_scandoc_body_limit(ngx_http_request_t *r)
+ngx_http_scandoc_body_limit(ngx_http_request_t *r, ngx_str_t *path)
 {
     u_char                         *uri;
     size_t                          len, n;
@@ -1128,8 +1155,8 @@ ngx_http_scandoc_body_limit(ngx_http_request_t *r)
 
     found = clcf;
     node = clcf->static_locations;
-    uri = r->uri.data;
-    len = r->uri.len;
+    uri = path->data;
+    len = path->len;
 
     while (node) {
         n = ngx_min(len, (size_t) node->len);
