@@ -12,7 +12,8 @@ use JSON::PP;
 use Test::More;
 
 my $root = "$FindBin::Bin/..";
-my $engine = $ENV{SCANDOC_ENGINE} // "$root/build/scandoc-engine";
+my $engine = $ENV{SCANDOC_ENGINE}
+    // ($ENV{SCANDOC_BUILD} // "$root/build") . "/scandoc-engine";
 my $data = "$root/t/data/engine";
 my $bad = "$root/t/data/bad";
 
