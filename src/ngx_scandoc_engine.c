@@ -108,6 +108,14 @@ ngx_http_scandoc_job_run(ngx_http_scandoc_job_t *job, ngx_log_t *log)
         }
     }
 
+    /* one huge answer must not pin its buffer for the thread's life */
+
+    if (h->size > NGX_HTTP_SCANDOC_LINE_SLACK) {
+        free(h->buf);
+        h->buf = NULL;
+        h->size = 0;
+    }
+
     h->len = 0;
 
     job->pid = h->pid;

@@ -153,6 +153,7 @@ typedef struct {
     unsigned                       heartbeating:1;
     unsigned                       exiting:1;
     unsigned                       killed:1;
+    unsigned                       gave_up:1;
     unsigned                       exited:1;
 } ngx_http_scandoc_queue_t;
 
@@ -193,6 +194,7 @@ static void ngx_http_scandoc_queue_heartbeat(ngx_event_t *ev);
 static void ngx_http_scandoc_queue_heartbeaten(redisReply *reply,
     void *data);
 static void ngx_http_scandoc_queue_watcher(ngx_event_t *ev);
+static void ngx_http_scandoc_queue_exit_begin(ngx_http_scandoc_queue_t *q);
 static void ngx_http_scandoc_queue_shutdown(ngx_event_t *ev);
 static void ngx_http_scandoc_queue_schedule(ngx_msec_t delay);
 static ngx_uint_t ngx_http_scandoc_queue_name(ngx_str_t *s);
@@ -257,19 +259,23 @@ ngx_http_scandoc_queue_init(ngx_cycle_t *cycle)
     /*
      * nginx calls the read handler of idle connections when it begins a
      * graceful shutdown; fd -2 because nginx skips connections with -1,
-     * and no event is ever added for it.
+     * and no event is ever added for it.  Event methods that index their
+     * connections by descriptor (poll, select) cannot hold it: there the
+     * heartbeat tick, not cancelable while tasks run, notices ngx_exiting.
      */
 
-    c = ngx_get_connection((ngx_socket_t) -2, cycle->log);
-    if (c == NULL) {
-        return NGX_ERROR;
-    }
+    if (cycle->files == NULL) {
+        c = ngx_get_connection((ngx_socket_t) -2, cycle->log);
+        if (c == NULL) {
+            return NGX_ERROR;
+        }
 
-    c->idle = 1;
-    c->read->handler = ngx_http_scandoc_queue_watcher;
-    c->read->log = cycle->log;
-    c->write->log = cycle->log;
-    q->watcher = c;
+        c->idle = 1;
+        c->read->handler = ngx_http_scandoc_queue_watcher;
+        c->read->log = cycle->log;
+        c->write->log = cycle->log;
+        q->watcher = c;
+    }
 
     q->claim_ev.handler = ngx_http_scandoc_queue_claim;
     q->claim_ev.data = q;
@@ -655,6 +661,8 @@ ngx_http_scandoc_queue_run(ngx_str_t *task_id, ngx_int_t attempt,
 
     ngx_queue_insert_tail(&q->runs, &run->queue);
     q->nruns++;
+
+    q->heartbeat_ev.cancelable = q->gave_up;
 
     return run;
 }
@@ -1052,6 +1060,12 @@ ngx_http_scandoc_queue_ended(ngx_event_t *ev)
 
     default: /* NGX_HTTP_SCANDOC_JOB_RESULT */
         break;
+    }
+
+    if (run->final && run->error_json == NULL) {
+        /* out of memory in the engine thread */
+        ngx_http_scandoc_queue_fail(run, "crash", NULL, NULL);
+        return;
     }
 
     if (run->final) {
@@ -1613,6 +1627,10 @@ ngx_http_scandoc_queue_free(ngx_http_scandoc_run_t *run)
     ngx_queue_remove(&run->queue);
     q->nruns--;
 
+    if (q->nruns == 0) {
+        q->heartbeat_ev.cancelable = 1;
+    }
+
     json_decref(run->answer);
     free(run->job.result);
     free(run->result_json);
@@ -1649,8 +1667,17 @@ ngx_http_scandoc_queue_heartbeat(ngx_event_t *ev)
 
     q = ev->data;
 
+    if (ngx_exiting && !q->exiting) {
+        /* no watcher connection, or it was not called */
+        ngx_http_scandoc_queue_exit_begin(q);
+    }
+
     ngx_add_timer(ev, ngx_min(q->heartbeat_every,
                               NGX_HTTP_SCANDOC_PROGRESS_EVERY));
+
+    /* while tasks are held, this tick keeps an exiting worker (see above) */
+
+    ev->cancelable = (q->nruns == 0 || q->gave_up);
 
     if (q->heartbeating || q->nruns == 0
         || !ngx_http_scandoc_redis_ready())
@@ -1845,6 +1872,13 @@ ngx_http_scandoc_queue_watcher(ngx_event_t *ev)
     c->fd = (ngx_socket_t) -1;
     q->watcher = NULL;
 
+    ngx_http_scandoc_queue_exit_begin(q);
+}
+
+
+static void
+ngx_http_scandoc_queue_exit_begin(ngx_http_scandoc_queue_t *q)
+{
     q->exiting = 1;
     q->shutdown_start = ngx_current_msec;
 
@@ -1903,9 +1937,14 @@ ngx_http_scandoc_queue_shutdown(ngx_event_t *ev)
                    + ngx_max(NGX_HTTP_SCANDOC_SHUTDOWN_EXTRA,
                              3 * q->smcf->redis_timeout))
     {
-        ngx_log_error(NGX_LOG_WARN, q->log, 0,
-                      "scandoc queue: %ui task(s) not reported in time, "
-                      "leaving them to their leases", q->nruns);
+        if (!q->gave_up) {
+            ngx_log_error(NGX_LOG_WARN, q->log, 0,
+                          "scandoc queue: %ui task(s) not reported in time, "
+                          "leaving them to their leases", q->nruns);
+        }
+
+        q->gave_up = 1;
+        q->heartbeat_ev.cancelable = 1;
         return;
     }
 
