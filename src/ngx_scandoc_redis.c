@@ -265,6 +265,13 @@ ngx_http_scandoc_redis_connect(ngx_http_scandoc_redis_t *rd)
         return;
     }
 
+    /* engine helpers are spawned by this process: keep the socket here */
+
+    if (fcntl(ac->c.fd, F_SETFD, FD_CLOEXEC) == -1) {
+        ngx_log_error(NGX_LOG_WARN, rd->log, ngx_errno,
+                      "scandoc: fcntl(FD_CLOEXEC) on the redis socket failed");
+    }
+
     c = ngx_get_connection(ac->c.fd, rd->log);
     if (c == NULL) {
         redisAsyncFree(ac);
@@ -279,8 +286,10 @@ ngx_http_scandoc_redis_connect(ngx_http_scandoc_redis_t *rd)
     c->write->log = rd->log;
 
     if (smcf->redis_path == NULL) {
-        /* a peer that vanishes without a word is found by the timeouts;
-           keepalive also frees the socket when the worker is idle */
+        /*
+         * A peer that vanishes without a word is found by the command
+         * timeouts while commands are pending, by keepalive otherwise.
+         */
         (void) redisEnableKeepAlive(&ac->c);
     }
 

@@ -160,8 +160,10 @@ ngx_http_scandoc_reply_check(redisReply *reply, const char *fn,
     }
 
     if (reply == NULL) {
+        /* the redis adapter has logged why, once */
+
         if (log) {
-            ngx_log_error(NGX_LOG_ERR, log, 0,
+            ngx_log_error(NGX_LOG_WARN, log, 0,
                           "scandoc: %s: no reply from redis", fn);
         }
 
