@@ -498,6 +498,7 @@ static int
 sd_cli_param(json_t *params, const char *arg)
 {
     char         *key;
+    size_t        i;
     json_t       *v;
     const char   *eq;
     json_error_t  err;
@@ -513,7 +514,7 @@ sd_cli_param(json_t *params, const char *arg)
     key = strndup(arg, eq - arg);
     v = NULL;
 
-    for (size_t i = 0; strings[i]; i++) {
+    for (i = 0; strings[i]; i++) {
         if (strcmp(strings[i], key) == 0) {
             v = json_string(eq + 1);
         }

@@ -26,4 +26,13 @@ void sd_pdf_copy_annots(fz_context *ctx, pdf_graft_map *map,
     const int *page_map, int npages);
 
 
+/*
+ * Authenticates doc with password, then with its SASLprep'ed form when
+ * that differs (mupdf 1.21 does not prepare AES-256 passwords).
+ * Returns nonzero when the document is open.
+ */
+int sd_pdf_authenticate(fz_context *ctx, pdf_document *doc,
+    const char *password);
+
+
 #endif /* _SD_PDF_H_INCLUDED_ */
