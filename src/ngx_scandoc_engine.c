@@ -86,6 +86,11 @@ ngx_http_scandoc_job_run(ngx_http_scandoc_job_t *job, ngx_log_t *log)
     job->done = 0;
     job->total = 0;
 
+    if (job->killed) {
+        /* stopped while it waited in the pool's queue */
+        return NGX_OK;
+    }
+
     smcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
                                                ngx_http_scandoc_module);
 

@@ -138,6 +138,7 @@ typedef struct {
     ngx_queue_t                    runs;
     ngx_uint_t                     nruns;
     ngx_uint_t                     busy;       /* runs in the engine pool */
+    ngx_uint_t                     asked;      /* by the last claim */
 
     ngx_event_t                    claim_ev;
     ngx_event_t                    heartbeat_ev;
@@ -435,6 +436,7 @@ ngx_http_scandoc_queue_claim(ngx_event_t *ev)
     }
 
     q->claiming = 1;
+    q->asked = n;
 }
 
 
@@ -476,7 +478,8 @@ ngx_http_scandoc_queue_claimed(redisReply *reply, void *data)
 
     /* a full claim may have left more behind */
 
-    ngx_http_scandoc_queue_schedule(count > 0 && q->busy < q->smcf->engine_slots
+    ngx_http_scandoc_queue_schedule((ngx_uint_t) count >= q->asked
+                                    && q->busy < q->smcf->engine_slots
                                     ? 0 : NGX_HTTP_SCANDOC_CLAIM_EVERY);
 }
 
@@ -521,7 +524,7 @@ ngx_http_scandoc_queue_start(ngx_str_t *text)
     tenant.len = tenant.data ? json_string_length(v) : 0;
 
     if (!ngx_http_scandoc_queue_name(&task_id) || attempt <= 0) {
-        /* nothing to report it under: the lease expires, Lua logs it */
+        /* nothing to report it under: the lease will expire */
         ngx_log_error(NGX_LOG_ALERT, q->log, 0,
                       "scandoc queue: claimed job without a task id or "
                       "attempt: %*s", ngx_min(text->len, 200), text->data);
@@ -570,6 +573,9 @@ ngx_http_scandoc_queue_start(ngx_str_t *text)
     run->task->handler = ngx_http_scandoc_queue_engine;
     run->task->event.handler = ngx_http_scandoc_queue_ended;
 
+    ngx_log_error(NGX_LOG_INFO, &run->log, 0, "starting, deadline in %M ms",
+                  run->job.timeout);
+
     if (ngx_thread_task_post(q->smcf->engine_pool, run->task) != NGX_OK) {
         ngx_http_scandoc_queue_release(run);
         return;
@@ -577,9 +583,6 @@ ngx_http_scandoc_queue_start(ngx_str_t *text)
 
     run->state = NGX_HTTP_SCANDOC_RUN_ENGINE;
     q->busy++;
-
-    ngx_log_error(NGX_LOG_INFO, &run->log, 0, "started, deadline in %M ms",
-                  run->job.timeout);
 }
 
 
