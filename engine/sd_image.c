@@ -114,6 +114,7 @@ static int
 sd_image_write(sd_job_t *job, PIX *pix, const char *type, int quality)
 {
     int          rc;
+    PIX         *flat;
     json_t      *props;
     long long    size;
     const char  *path;
@@ -124,7 +125,16 @@ sd_image_write(sd_job_t *job, PIX *pix, const char *type, int quality)
     }
 
     if (strcmp(type, "image/jpeg") == 0) {
-        rc = pixWriteJpeg(path, pix, quality, 0);
+
+        /*
+         * JPEG has no alpha: transparent areas would show whatever color
+         * they hide (often black); they show the white of a page instead.
+         */
+
+        flat = pixGetSpp(pix) == 4 ? pixAlphaBlendUniform(pix, 0xffffff00)
+                                   : NULL;
+        rc = pixWriteJpeg(path, flat ? flat : pix, quality, 0);
+        pixDestroy(&flat);
 
     } else if (strcmp(type, "image/webp") == 0) {
         rc = pixWriteWebP(path, pix, quality, 0);
