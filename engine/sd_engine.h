@@ -108,8 +108,12 @@ int sd_probe_file(const char *path, json_t **result, const char **code,
  */
 unsigned char *sd_png_load(sd_job_t *job, const char *path, size_t *size);
 
-/* images (sd_image.c) */
+/*
+ * images (sd_image.c): the header of input i against the pixel limit;
+ * its pixels, decoded after that check (NULL: the job failed)
+ */
 int sd_image_check(sd_job_t *job, size_t i);
+struct Pix *sd_image_decode(sd_job_t *job, size_t i);
 int sd_image_convert(sd_job_t *job);
 void sd_image_init(void);
 

@@ -54,10 +54,8 @@ sd_image_check(sd_job_t *job, size_t i)
 }
 
 
-/* decodes input i after checking its header; NULL with the job failed */
-
-static PIX *
-sd_image_read(sd_job_t *job, size_t i)
+PIX *
+sd_image_decode(sd_job_t *job, size_t i)
 {
     PIX            *pix;
     size_t          size;
@@ -169,7 +167,7 @@ sd_image_convert(sd_job_t *job)
     quality = (int) json_integer_value(json_object_get(job->params,
                                                         "quality"));
 
-    pix = sd_image_read(job, 0);
+    pix = sd_image_decode(job, 0);
     if (pix == NULL) {
         return -1;
     }

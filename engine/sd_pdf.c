@@ -55,6 +55,10 @@ sd_pdf_init(void)
 static int
 sd_pdf_caught(sd_job_t *job, const char *code, const char *what)
 {
+    if (job->code != NULL) {
+        return -1;      /* thrown after the job said precisely why */
+    }
+
     if (fz_caught(sd_ctx) == FZ_ERROR_MEMORY) {
         sd_job_fail(job, SD_LIMIT, "%s needs more memory than allowed.",
                     what);
@@ -231,30 +235,45 @@ sd_pdf_append_pdf(sd_job_t *job, pdf_document *out, size_t i,
 
 
 /*
- * mupdf 1.21 has no WebP decoder: leptonica decodes it, composited on
- * white (a PDF image has no alpha without a mask, and none is needed).
+ * PNG and WebP pages are decoded by leptonica, as convert does (mupdf
+ * 1.21 has no WebP decoder, and a PNG that convert refuses must not
+ * become a page either), after the PNG chunk walk.  Transparency is
+ * composited on white, the page's own color.
  */
 static fz_image *
-sd_pdf_webp_image(fz_context *ctx, const char *path)
+sd_pdf_pix_image(sd_job_t *job, size_t i)
 {
-    int         x, y, w, h, wpl;
-    PIX        *pix, *pix32;
-    l_uint32   *line, v, a;
-    fz_image   *img;
-    fz_pixmap  *pm;
+    int             x, y, w, h, wpl, gray, spp;
+    PIX            *pix, *conv;
+    l_uint32       *line, v, a;
+    fz_image       *img;
+    fz_pixmap      *pm;
+    fz_context     *ctx;
     unsigned char  *d;
 
-    pix = pixRead(path);
-    pix32 = pix ? pixConvertTo32(pix) : NULL;
-    pixDestroy(&pix);
+    ctx = sd_ctx;
+    pix = sd_image_decode(job, i);
 
-    if (pix32 == NULL) {
-        fz_throw(ctx, FZ_ERROR_GENERIC, "cannot decode the WebP image");
+    if (pix == NULL) {
+        fz_throw(ctx, FZ_ERROR_GENERIC, "unusable image");
     }
 
-    w = pixGetWidth(pix32);
-    h = pixGetHeight(pix32);
-    wpl = pixGetWpl(pix32);
+    /* scans are gray or bilevel: keep them one channel */
+
+    gray = pixGetDepth(pix) <= 8 && pixGetColormap(pix) == NULL;
+    spp = pixGetSpp(pix);
+    conv = gray ? pixConvertTo8(pix, 0) : pixConvertTo32(pix);
+    pixDestroy(&pix);
+
+    if (conv == NULL) {
+        sd_job_fail(job, SD_INTERNAL, "Input %zu cannot be converted.",
+                    i + 1);
+        fz_throw(ctx, FZ_ERROR_GENERIC, "conversion");
+    }
+
+    w = pixGetWidth(conv);
+    h = pixGetHeight(conv);
+    wpl = pixGetWpl(conv);
     pm = NULL;
     img = NULL;
 
@@ -262,20 +281,26 @@ sd_pdf_webp_image(fz_context *ctx, const char *path)
     fz_var(img);
 
     fz_try(ctx) {
-        pm = fz_new_pixmap(ctx, fz_device_rgb(ctx), w, h, NULL, 0);
+        pm = fz_new_pixmap(ctx, gray ? fz_device_gray(ctx)
+                                     : fz_device_rgb(ctx), w, h, NULL, 0);
 
-        /* WebP stores no resolution: 0 makes the caller use its default */
+        /* 0 (no resolution stored) makes the caller use its default */
 
-        pm->xres = pixGetXRes(pix32);
-        pm->yres = pixGetYRes(pix32);
+        pm->xres = pixGetXRes(conv);
+        pm->yres = pixGetYRes(conv);
 
         for (y = 0; y < h; y++) {
-            line = pixGetData(pix32) + (size_t) y * wpl;
+            line = pixGetData(conv) + (size_t) y * wpl;
             d = pm->samples + (size_t) y * pm->stride;
 
             for (x = 0; x < w; x++) {
+                if (gray) {
+                    *d++ = GET_DATA_BYTE(line, x);
+                    continue;
+                }
+
                 v = line[x];
-                a = pixGetSpp(pix32) == 4 ? (v & 0xff) : 255;
+                a = spp == 4 ? (v & 0xff) : 255;
                 *d++ = ((v >> 24) * a + 255 * (255 - a)) / 255;
                 *d++ = (((v >> 16) & 0xff) * a + 255 * (255 - a)) / 255;
                 *d++ = (((v >> 8) & 0xff) * a + 255 * (255 - a)) / 255;
@@ -286,46 +311,7 @@ sd_pdf_webp_image(fz_context *ctx, const char *path)
 
     } fz_always(ctx) {
         fz_drop_pixmap(ctx, pm);
-        pixDestroy(&pix32);
-
-    } fz_catch(ctx) {
-        fz_rethrow(ctx);
-    }
-
-    return img;
-}
-
-
-/* PNGs pass sd_png_load() first: it refuses bombs, repairs cut ends */
-
-static fz_image *
-sd_pdf_png_image(sd_job_t *job, size_t i)
-{
-    size_t          len;
-    fz_image       *img;
-    fz_buffer      *buf;
-    fz_context     *ctx;
-    unsigned char  *data;
-
-    ctx = sd_ctx;
-    data = sd_png_load(job, job->inputs[i].path, &len);
-
-    if (data == NULL) {
-        fz_throw(ctx, FZ_ERROR_GENERIC, "unusable PNG");
-    }
-
-    buf = NULL;
-    img = NULL;
-
-    fz_var(buf);
-
-    fz_try(ctx) {
-        buf = fz_new_buffer_from_copied_data(ctx, data, len);
-        img = fz_new_image_from_buffer(ctx, buf);
-
-    } fz_always(ctx) {
-        fz_drop_buffer(ctx, buf);
-        free(data);
+        pixDestroy(&conv);
 
     } fz_catch(ctx) {
         fz_rethrow(ctx);
@@ -357,12 +343,6 @@ sd_pdf_append_image(sd_job_t *job, pdf_document *out, size_t i,
     fz_var(content);
     fz_var(res);
 
-    /* the pixel limit holds before anything is decoded */
-
-    if (sd_image_check(job, i) != 0) {
-        fz_throw(ctx, FZ_ERROR_GENERIC, "unusable image");
-    }
-
     if (*pages + 1 > job->limits.max_pages) {
         sd_job_fail(job, SD_LIMIT,
                     "The merged document would have more than %lu pages.",
@@ -372,14 +352,17 @@ sd_pdf_append_image(sd_job_t *job, pdf_document *out, size_t i,
     }
 
     fz_try(ctx) {
-        if (job->inputs[i].type == SD_TYPE_WEBP) {
-            img = sd_pdf_webp_image(ctx, job->inputs[i].path);
+        if (job->inputs[i].type != SD_TYPE_JPEG) {
+            img = sd_pdf_pix_image(job, i);
 
-        } else if (job->inputs[i].type == SD_TYPE_PNG) {
-            img = sd_pdf_png_image(job, i);
+        } else if (sd_image_check(job, i) == 0) {
+
+            /* JPEG data goes into the PDF as it is: no loss, no growth */
+
+            img = fz_new_image_from_file(ctx, job->inputs[i].path);
 
         } else {
-            img = fz_new_image_from_file(ctx, job->inputs[i].path);
+            fz_throw(ctx, FZ_ERROR_GENERIC, "unusable image");
         }
 
         xres = img->xres;
@@ -490,7 +473,10 @@ sd_pdf_merge(sd_job_t *job)
         }
 
         snprintf(label, sizeof(label), "Input %zu cannot be read", i + 1);
-        return sd_pdf_caught(job, SD_CORRUPT, label);
+        sd_pdf_caught(job, SD_CORRUPT, label);
+        sd_job_detail(job, "input", json_integer(i + 1));
+
+        return -1;
     }
 
     json_object_set_new(props, "size", json_integer(sd_file_size(path)));
