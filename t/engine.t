@@ -200,6 +200,23 @@ sub qpdf_ok {
     # progress lines go to stderr in the CLI, to stdout in --serve (below)
 }
 
+# merge: a bad input among good ones is named; limits
+{
+    my $r = cli('merge', '-o', outdir(), "$data/qpdf_minimal.pdf",
+                "$bad/pillow_broken_data_stream.png");
+    is($r->{code}, 'corrupt_input', 'merge: an image convert refuses');
+    is($r->{details}{input}, 2, 'merge: the failing input is named');
+
+    $r = cli('merge', '--limit', 'max_pages=4', '-o', outdir(),
+             "$data/qpdf_minimal.pdf", "$data/pysf_pdflatex-4-pages.pdf");
+    is($r->{code}, 'limit_exceeded', 'merge: over max_pages');
+    is($r->{details}{limit}, 'max_pages', 'merge: over max_pages: which');
+
+    $r = cli('merge', '--limit', 'max_pixels=1000', '-o', outdir(),
+             "$data/qpdf_minimal.pdf", "$data/pytess_test.jpg");
+    is($r->{code}, 'limit_exceeded', 'merge: an image over max_pixels');
+}
+
 # merge of encrypted inputs
 {
     my $r = cli('merge', '-o', outdir(), "$data/qpdf_20-pages.pdf");
