@@ -241,6 +241,10 @@ sd_run(sd_job_t *job)
                            job->op_name);
     }
 
+    /* the module bounds page numbers by the same limit */
+
+    sd_ctx.max_pages = job->limits.max_pages;
+
     if (sd_op_validate(job->op, &sd_ctx, job->params, &params, &inputs,
                        &errors, &reqs)
         != 0)
@@ -747,7 +751,6 @@ main(int argc, char **argv)
     }
 
     sd_load_languages(tessdata ? tessdata : SD_TESSDATA_DEFAULT);
-    sd_ctx.max_pages = 0;
     sd_image_init();
 
     if (sd_pdf_init() != 0) {
