@@ -305,8 +305,7 @@ ngx_http_scandoc_reply_copy(ngx_pool_t *pool, redisReply *reply, size_t i,
 static ngx_uint_t
 ngx_http_scandoc_reply_unavailable(redisReply *reply)
 {
-    ngx_uint_t   i;
-    ngx_str_t   *prefix;
+    ngx_uint_t  i;
 
     static ngx_str_t  prefixes[] = {
         ngx_string("LOADING"),
@@ -319,9 +318,10 @@ ngx_http_scandoc_reply_unavailable(redisReply *reply)
         ngx_null_string
     };
 
-    for (prefix = prefixes, i = 0; prefix[i].len; i++) {
-        if (reply->len >= prefix[i].len
-            && ngx_strncmp(reply->str, prefix[i].data, prefix[i].len) == 0)
+    for (i = 0; prefixes[i].len; i++) {
+        if (reply->len >= prefixes[i].len
+            && ngx_strncmp(reply->str, prefixes[i].data, prefixes[i].len)
+               == 0)
         {
             return 1;
         }
