@@ -45,6 +45,12 @@
 #define NGX_HTTP_SCANDOC_CLAIM_EVERY     200
 #define NGX_HTTP_SCANDOC_CLAIM_BACKOFF   1000
 
+/*
+ * After Redis was away, leases may have expired meanwhile: owners get this
+ * long to heartbeat and report before anyone claims (and reclaims) again.
+ */
+#define NGX_HTTP_SCANDOC_RESUME          1000
+
 /* progress goes out at most this often (API.md: once a second) */
 #define NGX_HTTP_SCANDOC_PROGRESS_EVERY  1000
 
@@ -111,6 +117,7 @@ typedef struct {
     int                         argc;
     u_char                      seed[NGX_HTTP_SCANDOC_SEED_LEN];
     ngx_msec_t                  report_until;
+    ngx_uint_t                  retries;
     ngx_event_t                 retry;
 
     ngx_uint_t                  state;
@@ -148,10 +155,12 @@ typedef struct {
     ngx_msec_t                     heartbeat_every;
     ngx_msec_t                     last_heartbeat;
     ngx_msec_t                     shutdown_start;
+    ngx_msec_t                     resume;
 
     unsigned                       started:1;
     unsigned                       claiming:1;
     unsigned                       heartbeating:1;
+    unsigned                       was_down:1;
     unsigned                       exiting:1;
     unsigned                       killed:1;
     unsigned                       gave_up:1;
@@ -161,6 +170,7 @@ typedef struct {
 
 static void ngx_http_scandoc_queue_claim(ngx_event_t *ev);
 static void ngx_http_scandoc_queue_claimed(redisReply *reply, void *data);
+static void ngx_http_scandoc_queue_resume(ngx_http_scandoc_queue_t *q);
 static void ngx_http_scandoc_queue_start(ngx_str_t *text);
 static ngx_http_scandoc_run_t *ngx_http_scandoc_queue_run(ngx_str_t *task_id,
     ngx_int_t attempt, ngx_str_t *tenant);
@@ -402,6 +412,18 @@ ngx_http_scandoc_queue_claim(ngx_event_t *ev)
     }
 
     if (!ngx_http_scandoc_redis_ready()) {
+        q->was_down = 1;
+        ngx_add_timer(ev, NGX_HTTP_SCANDOC_CLAIM_EVERY);
+        return;
+    }
+
+    if (q->was_down) {
+        q->was_down = 0;
+        q->resume = ngx_current_msec + NGX_HTTP_SCANDOC_RESUME;
+        ngx_http_scandoc_queue_resume(q);
+    }
+
+    if ((ngx_msec_int_t) (q->resume - ngx_current_msec) > 0) {
         ngx_add_timer(ev, NGX_HTTP_SCANDOC_CLAIM_EVERY);
         return;
     }
@@ -466,6 +488,7 @@ ngx_http_scandoc_queue_claimed(redisReply *reply, void *data)
 
         /* Redis is away or failing: no noise, try again a bit later */
 
+        q->was_down = 1;
         ngx_http_scandoc_queue_schedule(NGX_HTTP_SCANDOC_CLAIM_BACKOFF);
         return;
     }
@@ -481,6 +504,38 @@ ngx_http_scandoc_queue_claimed(redisReply *reply, void *data)
     ngx_http_scandoc_queue_schedule((ngx_uint_t) count >= q->asked
                                     && q->busy < q->smcf->engine_slots
                                     ? 0 : NGX_HTTP_SCANDOC_CLAIM_EVERY);
+}
+
+
+/* Redis is back: this worker's reports and heartbeat go first */
+
+static void
+ngx_http_scandoc_queue_resume(ngx_http_scandoc_queue_t *q)
+{
+    ngx_queue_t             *qu;
+    ngx_http_scandoc_run_t  *run;
+
+    for (qu = ngx_queue_head(&q->runs);
+         qu != ngx_queue_sentinel(&q->runs);
+         qu = ngx_queue_next(qu))
+    {
+        run = ngx_queue_data(qu, ngx_http_scandoc_run_t, queue);
+
+        if (run->state == NGX_HTTP_SCANDOC_RUN_REPORT
+            && run->retry.timer_set)
+        {
+            ngx_del_timer(&run->retry);
+            ngx_http_scandoc_queue_retry(&run->retry);
+        }
+    }
+
+    q->last_heartbeat = ngx_current_msec - q->heartbeat_every;
+
+    if (q->heartbeat_ev.timer_set) {
+        ngx_del_timer(&q->heartbeat_ev);
+    }
+
+    ngx_add_timer(&q->heartbeat_ev, 0);
 }
 
 
@@ -1502,12 +1557,23 @@ ngx_http_scandoc_queue_reported(redisReply *reply, void *data)
         return;
     }
 
-    status = ngx_http_scandoc_reply_check(reply, run->fn, &run->log);
+    /* the first failure is logged, not every retry */
+
+    status = ngx_http_scandoc_reply_check(reply, run->fn,
+                                          run->retries ? NULL : &run->log);
 
     if (status == NGX_HTTP_SERVICE_UNAVAILABLE
         || status == NGX_HTTP_INTERNAL_SERVER_ERROR)
     {
+        ngx_http_scandoc_queue.was_down = 1;
+
         if ((ngx_msec_int_t) (run->report_until - ngx_current_msec) > 0) {
+            if (run->retries++ == 0) {
+                ngx_log_error(NGX_LOG_WARN, &run->log, 0,
+                              "%s: retrying every %M ms", run->fn,
+                              (ngx_msec_t) NGX_HTTP_SCANDOC_REPORT_RETRY);
+            }
+
             ngx_add_timer(&run->retry, NGX_HTTP_SCANDOC_REPORT_RETRY);
             return;
         }
@@ -1814,6 +1880,7 @@ ngx_http_scandoc_queue_heartbeaten(redisReply *reply, void *data)
 
         /* try again on the next tick */
         q->last_heartbeat = ngx_current_msec - q->heartbeat_every;
+        q->was_down = 1;
         return;
     }
 
