@@ -660,27 +660,6 @@ ngx_http_scandoc_not_allowed(ngx_http_request_t *r, const char *allow)
 }
 
 
-ngx_int_t
-ngx_http_scandoc_invalid(ngx_http_request_t *r, const char *field,
-    const char *message)
-{
-    json_t     *errors, *list;
-    ngx_int_t   rc;
-
-    errors = json_object();
-    list = json_array();
-
-    json_array_append_new(list, json_string(message));
-    json_object_set_new(errors, field, list);
-
-    rc = ngx_http_scandoc_send_problem(r, NGX_HTTP_UNPROCESSABLE_ENTITY, NULL,
-                                       errors);
-    json_decref(errors);
-
-    return rc;
-}
-
-
 static ngx_uint_t
 ngx_http_scandoc_printable(u_char *dst, ngx_str_t *src, size_t max)
 {
@@ -896,37 +875,38 @@ ngx_http_scandoc_set_location(ngx_http_request_t *r,
 }
 
 
-/* GET files, tasks, events: take 1-100 (default 20) and from */
+/*
+ * GET files, tasks, events.  The Function checks take (1-100) and from
+ * together, after the key: the 401 comes first and a 422 names both.
+ * take reaches it only as plain digits, so that Lua's tonumber() cannot
+ * accept "0x10" or "1e1".
+ */
 
 ngx_int_t
 ngx_http_scandoc_list(ngx_http_request_t *r, ngx_http_scandoc_ctx_t *ctx,
     const char *what)
 {
-    ngx_int_t   take;
-    ngx_str_t   value, args[4];
-
-    take = 20;
-
-    if (ngx_http_arg(r, (u_char *) "take", 4, &value) == NGX_OK) {
-        take = (value.len && value.len <= 3)
-               ? ngx_atoi(value.data, value.len) : NGX_ERROR;
-
-        if (take < 1 || take > 100) {
-            return ngx_http_scandoc_invalid(r, "take",
-                              "The take field must be an integer between 1 "
-                              "and 100.");
-        }
-    }
+    size_t     i;
+    ngx_str_t  args[4];
 
     args[0].data = (u_char *) what;
     args[0].len = ngx_strlen(what);
 
-    args[1].data = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-    if (args[1].data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    if (ngx_http_arg(r, (u_char *) "take", 4, &args[1]) == NGX_OK) {
 
-    args[1].len = ngx_sprintf(args[1].data, "%i", take) - args[1].data;
+        for (i = 0; i < args[1].len; i++) {
+            if (args[1].data[i] < '0' || args[1].data[i] > '9') {
+                break;
+            }
+        }
+
+        if (args[1].len == 0 || args[1].len > 3 || i < args[1].len) {
+            ngx_str_set(&args[1], "0");
+        }
+
+    } else {
+        ngx_str_set(&args[1], "20");
+    }
 
     /* ids need no unescaping; anything else is refused by the Function */
 

@@ -90,8 +90,6 @@ ngx_int_t ngx_http_scandoc_not_found(ngx_http_request_t *r,
 ngx_int_t ngx_http_scandoc_no_route(ngx_http_request_t *r);
 ngx_int_t ngx_http_scandoc_not_allowed(ngx_http_request_t *r,
     const char *allow);
-ngx_int_t ngx_http_scandoc_invalid(ngx_http_request_t *r, const char *field,
-    const char *message);
 
 ngx_int_t ngx_http_scandoc_request_id(ngx_http_request_t *r, ngx_str_t *id);
 ngx_table_elt_t *ngx_http_scandoc_add_header(ngx_http_request_t *r,
