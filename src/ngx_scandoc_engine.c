@@ -83,6 +83,7 @@ ngx_http_scandoc_job_run(ngx_http_scandoc_job_t *job, ngx_log_t *log)
     job->result = NULL;
     job->result_len = 0;
     job->oversize = 0;
+    job->nospawn = 0;
     job->done = 0;
     job->total = 0;
 
@@ -109,6 +110,7 @@ ngx_http_scandoc_job_run(ngx_http_scandoc_job_t *job, ngx_log_t *log)
         ngx_http_scandoc_engine_sigchld(log);
 
         if (ngx_http_scandoc_helper_spawn(h, smcf, log) != NGX_OK) {
+            job->nospawn = 1;
             return NGX_OK;
         }
     }

@@ -45,6 +45,8 @@ typedef struct {
 
     /* with _CRASH: the helper's answer was longer than the line cap */
     ngx_uint_t              oversize;
+    /* with _CRASH: no helper could be started (not the job's fault) */
+    ngx_uint_t              nospawn;
     /* set by ngx_http_scandoc_job_kill() on the event loop */
     volatile ngx_uint_t     killed;
 } ngx_http_scandoc_job_t;

@@ -51,6 +51,9 @@
  */
 #define NGX_HTTP_SCANDOC_RESUME          1000
 
+/* a worker that cannot start helpers leaves the queue to others a while */
+#define NGX_HTTP_SCANDOC_NOSPAWN_PAUSE   5000
+
 /* progress goes out at most this often (API.md: once a second) */
 #define NGX_HTTP_SCANDOC_PROGRESS_EVERY  1000
 
@@ -1103,6 +1106,13 @@ ngx_http_scandoc_queue_ended(ngx_event_t *ev)
             ngx_log_error(NGX_LOG_INFO, &run->log, 0,
                           "stopped: cancelled or lost");
             ngx_http_scandoc_queue_clean(run);
+            return;
+        }
+
+        if (job->nospawn) {
+            /* this host's trouble (binary gone, no memory, no pids) */
+            q->resume = ngx_current_msec + NGX_HTTP_SCANDOC_NOSPAWN_PAUSE;
+            ngx_http_scandoc_queue_release(run);
             return;
         }
 
