@@ -13,6 +13,7 @@ my $dir = $s->dir;
 my $storage = $s->storage;
 my $engine = Test::Scandoc::Server::engine_path();
 my $nobody = Test::Scandoc::Server::free_port();   # no Redis there
+my %user;                                          # see 'not writable'
 
 # The scandoc http directives with one of them replaced (or removed, undef).
 sub scandoc_http {
@@ -30,8 +31,9 @@ sub scandoc_http {
 
 sub nginx_t {
     my ($name, %over) = @_;
-    my ($rc, $out) = $s->nginx_t($s->nginx_conf(http_scandoc => scandoc_http(%over)));
-    return ($rc, $out);
+    # the unwritable-storage case needs its worker user
+    my %u = $name =~ /not writable/ ? %user : ();
+    return $s->nginx_t($s->nginx_conf(http_scandoc => scandoc_http(%over), %u));
 }
 
 {
@@ -67,9 +69,15 @@ my @bad = (
     [ 'missing scandoc_storage', qr/scandoc_storage/, scandoc_storage => undef ],
 );
 
-# Storage that exists but cannot be written: a read-only directory does not
-# stop root, so only test it as another user.
-if ($> != 0) {
+# Storage that exists but the workers cannot write: as root, run them as
+# nobody (the storage is root's, mode 0755); otherwise a read-only folder.
+if ($> == 0) {
+    %user = (user => 'nobody nogroup');
+    mkdir "$dir/rootonly";
+    chmod 0755, "$dir/rootonly";
+    push @bad, [ 'storage not writable by the workers', qr/scandoc_storage/,
+                 scandoc_storage => "$dir/rootonly" ];
+} else {
     mkdir "$dir/readonly";
     chmod 0555, "$dir/readonly";
     push @bad, [ 'storage not writable', qr/scandoc_storage/,

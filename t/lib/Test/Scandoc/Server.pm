@@ -244,14 +244,17 @@ EOF
 
 # The whole nginx.conf.  %c: main_config, http_config, config (the server
 # block's content), http_scandoc (replaces the scandoc http directives: the
-# nginx -t tests use it to leave one out or break it).
+# nginx -t tests use it to leave one out or break it), user (the workers'
+# user when running as root).
 sub nginx_conf {
     my ($self, %c) = @_;
     my $d = $self->{dir};
     my $storage = $self->storage;
     my $module = module_path();
     my $engine = engine_path();
-    my $user = $> == 0 ? "user root;\n" : '';
+    # as root the workers run as root unless a test asks for another user
+    # (an unprivileged worker user cannot write a root-owned storage)
+    my $user = $> != 0 ? '' : 'user ' . ($c{user} // 'root') . ";\n";
     my $scandoc = $c{http_scandoc} // <<"EOF";
     scandoc_redis 127.0.0.1:$self->{redis_port};
     scandoc_storage $storage;
