@@ -23,6 +23,8 @@
                                               failure, line over the cap */
 
 
+/* the caller zeroes it (killed in particular), then sets the first three */
+
 typedef struct {
     /* set by the caller */
     u_char                 *line;          /* job JSON, without newline */
@@ -57,7 +59,11 @@ typedef struct {
  * if the thread has none (or its helper died while idle).  Blocks until
  * the result line, the deadline or the helper's death.  Only ever called
  * from a thread pool thread; always returns NGX_OK and reports the rest
- * in job->outcome.
+ * in job->outcome.  log should name the job: the helper's troubles are
+ * logged there.  The helper gets "--serve --memory <scandoc_helper_memory>",
+ * OMP_THREAD_LIMIT=1, TESSDATA_PREFIX and PATH, an empty signal mask,
+ * default dispositions, no descriptor but its pipes and stderr; its
+ * answer lines are capped at 2 * scandoc_max_text + 1m.
  */
 ngx_int_t ngx_http_scandoc_job_run(ngx_http_scandoc_job_t *job,
     ngx_log_t *log);
