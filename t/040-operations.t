@@ -119,10 +119,30 @@ Content-Type: application/json
 --- json_like
 {"status": 404, "message": "Task with id task_0000000000000000 not found."}
 
+=== TEST 10b: a missing input is a 404 before its pages are judged against it
+--- request
+POST /v1/pdf-operations/extract-pages
+{"input": "file_0000000000000000", "pages": "1-999"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 404
+--- json_like
+{"message": "File with id file_0000000000000000 not found."}
+
 === TEST 11: the wrong kind of input (a PDF to convert): 422 on input
 --- request
 POST /v1/image-operations/convert
 {"input": "$TEST_NGINX_FILE_PDF", "target_format": "image/png"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 422
+--- json_like
+{"errors": {"input": ["qr/./"]}}
+
+=== TEST 11b: the wrong kind of input (an image to render): 422 on input
+--- request
+POST /v1/pdf-operations/render
+{"input": "$TEST_NGINX_FILE_PNG", "dpi": 100}
 --- more_headers
 Content-Type: application/json
 --- error_code: 422

@@ -18,8 +18,9 @@ my $big = $s->upload_id($s->make_noise_png(3000, 3000), 'noise');
 
 # convert -> merge posted before the convert finished
 {
+    # (WebP at quality 100: seconds of work, so the merge surely comes first)
     my $conv = $s->create_task_id(image => convert =>
-        { input => $big, target_format => 'image/jpeg', quality => 90 });
+        { input => $big, target_format => 'image/webp', quality => 100 });
     my $merge = $s->create_task_id(pdf => merge => { input => [ $pdf, $conv ] });
     my $m = $s->get_task($merge);
     is($m->{status}, 'pending', 'the merge waits for its input task');
