@@ -52,8 +52,15 @@ package Test::Scandoc;
 # $TEST_NGINX_CORPUS, $TEST_NGINX_ENGINE, $TEST_NGINX_TENANT,
 # $TEST_NGINX_OTHER_TENANT and $TEST_NGINX_FILE_<NAME> for each fixture.
 #
+# `eval` sections may call file_bytes('corpus file'), corpus('corpus file')
+# (its path), mp_body(name => 'x', file => [filename, bytes]) and mp_type()
+# (a multipart body and its Content-Type).  A block's own `config` should
+# route errors as the default does:
+#     error_page 400 ... 504 /_scandoc/problem;
+#     location = /_scandoc/problem { internal; scandoc_problem; }
+#
 # One Redis and one nginx per test file; nginx is restarted only when a block
-# needs a different configuration.
+# needs a different configuration.  Everything is kept in t/servroot-<file>/.
 
 use strict;
 use warnings;
