@@ -32,11 +32,17 @@
 #define NGX_HTTP_SCANDOC_PROGRESS_MAX   256
 #define NGX_HTTP_SCANDOC_DEFAULT_PATH   "/usr/local/bin:/usr/bin:/bin"
 
+/* scandoc-engine's exit code when it cannot serve at all (setup failed) */
+#define NGX_HTTP_SCANDOC_EXIT_SETUP     2
+
 
 typedef struct {
     pid_t                       pid;
     int                         in;        /* the helper's stdin */
     int                         out;       /* the helper's stdout */
+
+    unsigned                    fresh:1;   /* no job answered yet */
+    unsigned                    heard:1;   /* wrote during this job */
 
     u_char                     *buf;       /* answer lines being read */
     size_t                      size;
@@ -48,7 +54,7 @@ static ngx_int_t ngx_http_scandoc_helper_spawn(ngx_http_scandoc_helper_t *h,
     ngx_http_scandoc_main_conf_t *smcf, ngx_log_t *log);
 static void ngx_http_scandoc_helper_check(ngx_http_scandoc_helper_t *h,
     ngx_log_t *log);
-static void ngx_http_scandoc_helper_reap(ngx_http_scandoc_helper_t *h,
+static int ngx_http_scandoc_helper_reap(ngx_http_scandoc_helper_t *h,
     ngx_http_scandoc_job_t *job, ngx_uint_t kill_first, ngx_log_t *log);
 static ngx_int_t ngx_http_scandoc_helper_read(ngx_http_scandoc_helper_t *h,
     ngx_http_scandoc_job_t *job, size_t cap, ngx_log_t *log);
@@ -59,7 +65,7 @@ static ngx_msec_t ngx_http_scandoc_engine_now(void);
 
 
 static __thread ngx_http_scandoc_helper_t  ngx_http_scandoc_helper = {
-    0, -1, -1, NULL, 0, 0
+    0, -1, -1, 0, 0, NULL, 0, 0
 };
 
 static __thread ngx_uint_t  ngx_http_scandoc_sigchld_done;
@@ -124,6 +130,7 @@ ngx_http_scandoc_job_run(ngx_http_scandoc_job_t *job, ngx_log_t *log)
     }
 
     h->len = 0;
+    h->heard = 0;
 
     job->pid = h->pid;
 
@@ -242,9 +249,11 @@ static ngx_int_t
 ngx_http_scandoc_helper_read(ngx_http_scandoc_helper_t *h,
     ngx_http_scandoc_job_t *job, size_t cap, ngx_log_t *log)
 {
-    u_char   *p, *nl, *start, *buf;
-    size_t    size;
-    ssize_t   n;
+    int          status;
+    u_char      *p, *nl, *start, *buf;
+    size_t       size;
+    ssize_t      n;
+    ngx_uint_t   fresh;
 
     for ( ;; ) {
 
@@ -280,7 +289,24 @@ ngx_http_scandoc_helper_read(ngx_http_scandoc_helper_t *h,
         n = read(h->out, h->buf + h->len, h->size - h->len);
 
         if (n == 0) {
-            ngx_http_scandoc_helper_reap(h, job, 0, log);
+            fresh = h->fresh && !h->heard;
+            status = ngx_http_scandoc_helper_reap(h, job, 0, log);
+
+            /*
+             * A new helper that exits with the engine's setup code before
+             * saying anything could not start (models, libraries, limits):
+             * this host's trouble, not a crash of the job.
+             */
+
+            if (fresh && status != -1 && WIFEXITED(status)
+                && WEXITSTATUS(status) == NGX_HTTP_SCANDOC_EXIT_SETUP)
+            {
+                ngx_log_error(NGX_LOG_ALERT, log, 0,
+                              "engine helper could not start, see its "
+                              "message above");
+                job->nospawn = 1;
+            }
+
             return NGX_DONE;
         }
 
@@ -299,6 +325,8 @@ ngx_http_scandoc_helper_read(ngx_http_scandoc_helper_t *h,
             ngx_http_scandoc_helper_reap(h, job, 1, log);
             return NGX_DONE;
         }
+
+        h->heard = 1;
 
         /* only the new bytes can hold a newline */
 
@@ -328,6 +356,7 @@ ngx_http_scandoc_helper_read(ngx_http_scandoc_helper_t *h,
                     ngx_http_scandoc_helper_reap(h, NULL, 1, log);
                 }
 
+                h->fresh = 0;
                 job->pid = 0;
                 return NGX_DONE;
             }
@@ -539,6 +568,7 @@ ngx_http_scandoc_helper_spawn(ngx_http_scandoc_helper_t *h,
 
     h->in = in[1];
     h->out = out[0];
+    h->fresh = 1;
 
     if (ngx_nonblocking(h->in) == -1 || ngx_nonblocking(h->out) == -1) {
         ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
@@ -600,13 +630,15 @@ ngx_http_scandoc_helper_check(ngx_http_scandoc_helper_t *h, ngx_log_t *log)
  * it, so no zombie is left and the pid stays ours until then.
  */
 
-static void
+static int
 ngx_http_scandoc_helper_reap(ngx_http_scandoc_helper_t *h,
     ngx_http_scandoc_job_t *job, ngx_uint_t kill_first, ngx_log_t *log)
 {
     int        status;
     pid_t      pid;
     ngx_err_t  err;
+
+    status = -1;
 
     if (job) {
         job->pid = 0;
@@ -637,13 +669,13 @@ ngx_http_scandoc_helper_reap(ngx_http_scandoc_helper_t *h,
 
         ngx_log_error(NGX_LOG_ALERT, log, err,
                       "engine helper %P: waitpid() failed", pid);
-        return;
+        return -1;
     }
 
     if (job == NULL || kill_first || job->killed) {
         ngx_log_error(NGX_LOG_INFO, log, 0,
                       "engine helper %P ended (status %d)", pid, status);
-        return;
+        return status;
     }
 
     if (WIFSIGNALED(status)) {
@@ -656,6 +688,8 @@ ngx_http_scandoc_helper_reap(ngx_http_scandoc_helper_t *h,
                       "engine helper %P exited with code %d without a "
                       "result", pid, WEXITSTATUS(status));
     }
+
+    return status;
 }
 
 
