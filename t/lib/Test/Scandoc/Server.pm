@@ -84,6 +84,13 @@ sub new {
     return $self;
 }
 
+# Only the HTTP client and API helpers, for a server started elsewhere (the
+# make-run test): nothing is started or stopped.
+sub client {
+    my ($class, %a) = @_;
+    return bless { port => $a{port}, keys => { main => $a{key} } }, $class;
+}
+
 sub dir { $_[0]{dir} }
 sub port { $_[0]{port} }
 sub redis_port { $_[0]{redis_port} }
