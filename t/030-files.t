@@ -31,6 +31,14 @@ for my $bad ('file_short', 'task_0000000000000000', 'file_ABCDEFGHIJKLMNOP', 'fi
     like(header($x, 'content-type') // '', qr{^application/problem\+json}, 'as a problem');
 }
 
+# the problem's request_id is the X-Request-Id header, new on every request
+{
+    my $a = $s->request(GET => '/v1/files/file_0000000000000000');
+    my $b = $s->request(GET => '/v1/files/file_0000000000000000');
+    is($a->{json}{request_id}, header($a, 'x-request-id'), 'request_id is X-Request-Id');
+    isnt(header($a, 'x-request-id'), header($b, 'x-request-id'), 'a new id per request');
+}
+
 # download
 my $d = $s->download($id, headers => [Accept => 'image/png']);
 is($d->{status}, 200, 'download');
