@@ -1024,7 +1024,7 @@ ngx_int_t
 ngx_http_scandoc_problem_handler(ngx_http_request_t *r)
 {
     u_char           *p;
-    ngx_uint_t        i, status;
+    ngx_uint_t        i, status, download;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
     ngx_str_t         safe, method, uri;
@@ -1041,6 +1041,8 @@ ngx_http_scandoc_problem_handler(ngx_http_request_t *r)
      * Content-Disposition, our X-Request-Id) must not leak into the problem.
      */
 
+    download = 0;
+
     part = &r->headers_out.headers.part;
     h = part->elts;
 
@@ -1054,6 +1056,13 @@ ngx_http_scandoc_problem_handler(ngx_http_request_t *r)
             part = part->next;
             h = part->elts;
             i = 0;
+        }
+
+        if (h[i].hash && h[i].key.len == sizeof("Content-Disposition") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Content-Disposition",
+                               sizeof("Content-Disposition") - 1) == 0)
+        {
+            download = 1;
         }
 
         h[i].hash = 0;
@@ -1092,6 +1101,23 @@ ngx_http_scandoc_problem_handler(ngx_http_request_t *r)
     switch (status) {
 
     case NGX_HTTP_NOT_FOUND:
+
+        if (download) {
+            /* a file registered but missing from storage: ".../{id}/..." */
+
+            uri.len -= ngx_min(uri.len, sizeof("/download") - 1);
+            p = uri.data + uri.len;
+
+            while (p > uri.data && p[-1] != '/') {
+                p--;
+            }
+
+            uri.len -= p - uri.data;
+            uri.data = p;
+
+            return ngx_http_scandoc_not_found(r, "File", &uri);
+        }
+
         return ngx_http_scandoc_problem_text(r, status,
                                              "No route for %V %V.",
                                              &method, &safe);
