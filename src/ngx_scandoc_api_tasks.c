@@ -40,6 +40,7 @@ static ngx_int_t ngx_http_scandoc_tasks_auth_reply(ngx_http_request_t *r,
 static void ngx_http_scandoc_tasks_cleanup(void *data);
 static sd_ctx_t *ngx_http_scandoc_sd_ctx(ngx_http_request_t *r);
 static size_t ngx_http_scandoc_json_limit(ngx_http_request_t *r);
+static ngx_int_t ngx_http_scandoc_tasks_too_large(ngx_http_request_t *r);
 static u_char *ngx_http_scandoc_cstr(ngx_str_t *s);
 
 
@@ -47,7 +48,6 @@ ngx_int_t
 ngx_http_scandoc_tasks_create(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, unsigned route, ngx_str_t *op)
 {
-    size_t                      limit;
     ngx_int_t                   rc;
     ngx_pool_cleanup_t         *cln;
     ngx_http_scandoc_create_t  *cr;
@@ -64,13 +64,10 @@ ngx_http_scandoc_tasks_create(ngx_http_request_t *r,
     cln->handler = ngx_http_scandoc_tasks_cleanup;
     ctx->data = cr;
 
-    limit = ngx_http_scandoc_json_limit(r);
-
-    if (r->headers_in.content_length_n > (off_t) limit) {
-        return ngx_http_scandoc_problem_text(r,
-                                     NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                     "The JSON request body exceeds the "
-                                     "limit of %uz bytes.", limit);
+    if (r->headers_in.content_length_n
+        > (off_t) ngx_http_scandoc_json_limit(r))
+    {
+        return ngx_http_scandoc_tasks_too_large(r);
     }
 
     rc = ngx_http_read_client_request_body(r, ngx_http_scandoc_tasks_body);
@@ -114,12 +111,10 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
 {
     u_char        *p, *data;
     json_t        *body;
-    size_t         len, limit;
+    size_t         len;
     ngx_buf_t     *b;
     ngx_chain_t   *cl;
     json_error_t   err;
-
-    limit = ngx_http_scandoc_json_limit(r);
 
     /*
      * A body that did not fit client_body_buffer_size went to a file;
@@ -127,10 +122,7 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
      */
 
     if (r->request_body && r->request_body->temp_file) {
-        *rc = ngx_http_scandoc_problem_text(r,
-                                     NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                     "The JSON request body exceeds the "
-                                     "limit of %uz bytes.", limit);
+        *rc = ngx_http_scandoc_tasks_too_large(r);
         return NULL;
     }
 
@@ -142,11 +134,8 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
         }
     }
 
-    if (len > limit) {
-        *rc = ngx_http_scandoc_problem_text(r,
-                                     NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                     "The JSON request body exceeds the "
-                                     "limit of %uz bytes.", limit);
+    if (len > ngx_http_scandoc_json_limit(r)) {
+        *rc = ngx_http_scandoc_tasks_too_large(r);
         return NULL;
     }
 
@@ -393,6 +382,16 @@ ngx_http_scandoc_json_limit(ngx_http_request_t *r)
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
     return ngx_min(smcf->json_max, clcf->client_body_buffer_size);
+}
+
+
+static ngx_int_t
+ngx_http_scandoc_tasks_too_large(ngx_http_request_t *r)
+{
+    return ngx_http_scandoc_problem_text(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                         "The JSON request body exceeds the "
+                                         "limit of %uz bytes.",
+                                         ngx_http_scandoc_json_limit(r));
 }
 
 
