@@ -512,11 +512,8 @@ ngx_http_scandoc_send_problem(ngx_http_request_t *r, ngx_uint_t status,
     json_object_set_new(pb, "status", json_integer(status));
 
     if (status == NGX_HTTP_UNPROCESSABLE_ENTITY) {
-        json_object_set(pb, "errors", errors ? errors : json_object());
-
-        if (errors == NULL) {
-            json_decref(json_object_get(pb, "errors"));
-        }
+        json_object_set_new(pb, "errors",
+                            errors ? json_incref(errors) : json_object());
 
     } else {
         msg = message ? json_stringn((char *) message->data, message->len)
