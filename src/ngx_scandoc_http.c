@@ -29,6 +29,8 @@ static ngx_int_t ngx_http_scandoc_send(ngx_http_request_t *r,
     size_t len);
 static ngx_int_t ngx_http_scandoc_api_key(ngx_http_request_t *r,
     ngx_str_t *key);
+static ngx_int_t ngx_http_scandoc_link_base(ngx_http_request_t *r,
+    ngx_http_scandoc_ctx_t *ctx, ngx_str_t *base);
 static off_t ngx_http_scandoc_body_limit(ngx_http_request_t *r,
     ngx_str_t *path);
 static ngx_uint_t ngx_http_scandoc_printable(u_char *dst, ngx_str_t *src,
@@ -784,7 +786,7 @@ ngx_http_scandoc_add_header(ngx_http_request_t *r, const char *name,
  * scheme and host, followed by the real prefix.
  */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_scandoc_link_base(ngx_http_request_t *r, ngx_http_scandoc_ctx_t *ctx,
     ngx_str_t *base)
 {

@@ -94,8 +94,6 @@ ngx_int_t ngx_http_scandoc_not_allowed(ngx_http_request_t *r,
 ngx_int_t ngx_http_scandoc_request_id(ngx_http_request_t *r, ngx_str_t *id);
 ngx_table_elt_t *ngx_http_scandoc_add_header(ngx_http_request_t *r,
     const char *name, ngx_str_t *value);
-ngx_int_t ngx_http_scandoc_link_base(ngx_http_request_t *r,
-    ngx_http_scandoc_ctx_t *ctx, ngx_str_t *base);
 ngx_int_t ngx_http_scandoc_set_location(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, const char *what, ngx_str_t *id);
 ngx_int_t ngx_http_scandoc_list(ngx_http_request_t *r,
@@ -128,11 +126,7 @@ ngx_int_t ngx_http_scandoc_tasks_get(ngx_http_request_t *r,
 ngx_int_t ngx_http_scandoc_tasks_delete(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx);
 
-
-/* entry points called by ngx_scandoc_module.c */
-ngx_int_t ngx_http_scandoc_api_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_scandoc_problem_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_scandoc_status_handler(ngx_http_request_t *r);
+/* the entry points (api, problem, status handlers): see ngx_scandoc.h */
 
 
 #endif /* _NGX_SCANDOC_HTTP_H_INCLUDED_ */
