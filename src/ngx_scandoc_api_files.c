@@ -678,7 +678,7 @@ ngx_http_scandoc_upload_register(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, ngx_http_scandoc_upload_t *up)
 {
     ngx_int_t  rc;
-    ngx_str_t  args[5];
+    ngx_str_t  args[6];
 
     args[0] = up->id;
     args[1] = up->name;
@@ -688,9 +688,14 @@ ngx_http_scandoc_upload_register(ngx_http_request_t *r,
     args[3].len = ngx_strlen(up->properties);
     args[4] = up->path_rel;
 
-    ctx->handler = ngx_http_scandoc_upload_reply;
+    if (ngx_http_scandoc_seed(r, &args[5]) != NGX_OK) {
+        ngx_str_null(&args[5]);
+    }
 
-    rc = ngx_http_scandoc_call(r, ctx, NGX_HTTP_SCANDOC_FN("upload_file"), 5,
+    ctx->handler = ngx_http_scandoc_upload_reply;
+    ngx_http_scandoc_call_idempotent(ctx);
+
+    rc = ngx_http_scandoc_call(r, ctx, NGX_HTTP_SCANDOC_FN("upload_file"), 6,
                                args);
 
     free(up->properties);
@@ -906,10 +911,18 @@ ngx_int_t
 ngx_http_scandoc_files_delete(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx)
 {
+    ngx_str_t  args[2];
+
+    args[0] = ctx->id;
+
+    if (ngx_http_scandoc_seed(r, &args[1]) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     ctx->handler = ngx_http_scandoc_delete_reply;
 
     return ngx_http_scandoc_call(r, ctx, NGX_HTTP_SCANDOC_FN("delete_file"),
-                                 1, &ctx->id);
+                                 2, args);
 }
 
 

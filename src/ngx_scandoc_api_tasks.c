@@ -225,15 +225,17 @@ static ngx_int_t
 ngx_http_scandoc_tasks_submit(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, json_t *body)
 {
-    char                       *reqs_json;
-    json_t                     *params, *inputs, *errors, *v;
-    ngx_int_t                   rc;
-    ngx_str_t                   args[6];
-    sd_ctx_t                   *sctx;
-    sd_reqs_t                   reqs;
-    ngx_http_scandoc_create_t  *cr;
+    char                          *reqs_json;
+    json_t                        *params, *inputs, *errors, *v;
+    ngx_int_t                      rc;
+    ngx_str_t                      args[8];
+    sd_ctx_t                      *sctx;
+    sd_reqs_t                      reqs;
+    ngx_http_scandoc_create_t     *cr;
+    ngx_http_scandoc_main_conf_t  *smcf;
 
     cr = ctx->data;
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_scandoc_module);
 
     sctx = ngx_http_scandoc_sd_ctx(r);
     if (sctx == NULL) {
@@ -301,7 +303,8 @@ ngx_http_scandoc_tasks_submit(ngx_http_request_t *r,
     if (args[5].data == NULL
         || ngx_http_scandoc_json_dump(r, params, &args[2]) != NGX_OK
         || ngx_http_scandoc_json_dump(r, inputs, &args[4]) != NGX_OK
-        || ngx_http_scandoc_set_location(r, ctx, "tasks", &args[0]) != NGX_OK)
+        || ngx_http_scandoc_set_location(r, ctx, "tasks", &args[0]) != NGX_OK
+        || ngx_http_scandoc_seed(r, &args[7]) != NGX_OK)
     {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
         goto done;
@@ -309,7 +312,18 @@ ngx_http_scandoc_tasks_submit(ngx_http_request_t *r,
 
     /* args[3] points into params: the call copies its arguments */
 
-    rc = ngx_http_scandoc_call(r, ctx, NGX_HTTP_SCANDOC_FN("create_task"), 6,
+    args[6].data = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (args[6].data == NULL) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto done;
+    }
+
+    args[6].len = ngx_sprintf(args[6].data, "%ui", smcf->active_limit)
+                  - args[6].data;
+
+    ngx_http_scandoc_call_idempotent(ctx);
+
+    rc = ngx_http_scandoc_call(r, ctx, NGX_HTTP_SCANDOC_FN("create_task"), 8,
                                args);
 
 done:
@@ -362,8 +376,16 @@ ngx_int_t
 ngx_http_scandoc_tasks_delete(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx)
 {
+    ngx_str_t  args[2];
+
+    args[0] = ctx->id;
+
+    if (ngx_http_scandoc_seed(r, &args[1]) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     return ngx_http_scandoc_call(r, ctx, NGX_HTTP_SCANDOC_FN("delete_task"),
-                                 1, &ctx->id);
+                                 2, args);
 }
 
 

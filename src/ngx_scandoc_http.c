@@ -22,6 +22,7 @@ typedef struct {
 
 
 static void ngx_http_scandoc_reply_handler(redisReply *reply, void *data);
+static void ngx_http_scandoc_call_again(ngx_event_t *ev);
 static ngx_http_scandoc_problem_t *ngx_http_scandoc_problem_find(
     ngx_uint_t status);
 static ngx_int_t ngx_http_scandoc_send(ngx_http_request_t *r,
@@ -251,6 +252,15 @@ ngx_http_scandoc_call(ngx_http_request_t *r, ngx_http_scandoc_ctx_t *ctx,
     for (i = 0; i < nargs; i++) {
         argv[i + 1] = (const char *) args[i].data;
         lens[i + 1] = args[i].len;
+
+        /* a repeat needs the arguments after the caller freed its own */
+
+        if (ctx->idempotent && args[i].len) {
+            argv[i + 1] = (const char *) ngx_pstrdup(r->pool, &args[i]);
+            if (argv[i + 1] == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
     }
 
     /*
@@ -263,8 +273,11 @@ ngx_http_scandoc_call(ngx_http_request_t *r, ngx_http_scandoc_ctx_t *ctx,
     r->main->blocked++;
     ctx->waiting = 1;
     ctx->fn = fn;
+    ctx->argc = (int) nargs + 1;
+    ctx->argv = argv;
+    ctx->argvlen = lens;
 
-    rc = ngx_http_scandoc_fcall(fn, (int) nargs + 1, argv, lens,
+    rc = ngx_http_scandoc_fcall(fn, ctx->argc, argv, lens,
                                 ngx_http_scandoc_reply_handler, ctx);
 
     if (rc != NGX_OK && ctx->waiting) {
@@ -281,6 +294,39 @@ ngx_http_scandoc_call(ngx_http_request_t *r, ngx_http_scandoc_ctx_t *ctx,
 }
 
 
+ngx_int_t
+ngx_http_scandoc_seed(ngx_http_request_t *r, ngx_str_t *seed)
+{
+    seed->len = sizeof("seed_") - 1 + NGX_HTTP_SCANDOC_ID_RAND;
+    seed->data = ngx_pnalloc(r->pool, seed->len);
+
+    if (seed->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_scandoc_new_id(seed->data, "seed");
+}
+
+
+/*
+ * A repeat of an idempotent call whose reply was lost; if Redis is still
+ * away the repeat fails at once and comes back here after the delay.
+ */
+
+static void
+ngx_http_scandoc_call_again(ngx_event_t *ev)
+{
+    ngx_http_scandoc_ctx_t  *ctx = ev->data;
+
+    if (ngx_http_scandoc_fcall(ctx->fn, ctx->argc, ctx->argv, ctx->argvlen,
+                               ngx_http_scandoc_reply_handler, ctx)
+        != NGX_OK)
+    {
+        ngx_http_scandoc_reply_handler(NULL, ctx);
+    }
+}
+
+
 static void
 ngx_http_scandoc_reply_handler(redisReply *reply, void *data)
 {
@@ -290,6 +336,20 @@ ngx_http_scandoc_reply_handler(redisReply *reply, void *data)
     ngx_http_request_t  *r;
 
     r = ctx->request;
+
+    if (reply == NULL
+        && ctx->idempotent
+        && ctx->retries++ < NGX_HTTP_SCANDOC_CALL_RETRIES)
+    {
+        /* still waiting: count and blocked stay as they are */
+
+        ctx->retry.handler = ngx_http_scandoc_call_again;
+        ctx->retry.data = ctx;
+        ctx->retry.log = r->connection->log;
+
+        ngx_add_timer(&ctx->retry, NGX_HTTP_SCANDOC_CALL_RETRY_DELAY);
+        return;
+    }
 
     ctx->waiting = 0;
     r->main->blocked--;

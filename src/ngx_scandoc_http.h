@@ -26,6 +26,10 @@
 #define NGX_HTTP_SCANDOC_RETRY_503     2
 #define NGX_HTTP_SCANDOC_RETRY_429     5
 
+/* repeats of an idempotent call whose reply was lost: about 5 s in all */
+#define NGX_HTTP_SCANDOC_CALL_RETRIES      10
+#define NGX_HTTP_SCANDOC_CALL_RETRY_DELAY  500
+
 
 typedef struct ngx_http_scandoc_ctx_s  ngx_http_scandoc_ctx_t;
 
@@ -58,7 +62,15 @@ struct ngx_http_scandoc_ctx_s {
 
     void                          *data;       /* the endpoint's state */
 
+    /* the call as sent, for ngx_http_scandoc_call_again() */
+    int                            argc;
+    const char                   **argv;
+    size_t                        *argvlen;
+    ngx_event_t                    retry;
+    ngx_uint_t                     retries;
+
     unsigned                       waiting:1;  /* a call is in flight */
+    unsigned                       idempotent:1;
 };
 
 
@@ -75,6 +87,14 @@ ngx_int_t ngx_http_scandoc_authenticate(ngx_http_request_t *r,
 ngx_int_t ngx_http_scandoc_call(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, const char *fn, ngx_uint_t nargs,
     ngx_str_t *args);
+
+/*
+ * Marks the next call as safe to repeat: a create or upload Function
+ * answers a repeat of the same id with the object it already made, so a
+ * lost reply is retried instead of answered with a 503 that would hide a
+ * committed object from the client.
+ */
+#define ngx_http_scandoc_call_idempotent(ctx)  (ctx)->idempotent = 1
 
 ngx_int_t ngx_http_scandoc_reply_render(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, redisReply *reply);
@@ -98,6 +118,12 @@ ngx_int_t ngx_http_scandoc_set_location(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, const char *what, ngx_str_t *id);
 ngx_int_t ngx_http_scandoc_list(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, const char *what);
+
+/*
+ * A fresh random seed for a Function that emits events: redis/scandoc.lua
+ * derives the event ids from it, since Lua has no secure random source.
+ */
+ngx_int_t ngx_http_scandoc_seed(ngx_http_request_t *r, ngx_str_t *seed);
 
 /* serializes json compactly into the request's pool */
 ngx_int_t ngx_http_scandoc_json_dump(ngx_http_request_t *r, json_t *json,
