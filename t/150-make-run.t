@@ -17,10 +17,10 @@ my $port = Test::Scandoc::Server::free_port();
 local $ENV{SCANDOC_PORT} = $port;
 local $ENV{SCANDOC_DATA} = "$dir/data";
 local $ENV{BUILD} = $Test::Scandoc::Server::BUILD;
-my $pid = Test::Scandoc::Server::spawn("$dir/run.log", "$root/tools/run");
+# --no-build: the suite tests the build it was given (tools/test built it)
+my $pid = Test::Scandoc::Server::spawn("$dir/run.log", "$root/tools/run", '--no-build');
 
-# building is done already (tools/test builds first): this waits for the
-# servers, bounded
+# waits for the servers, bounded
 my $up = Test::Scandoc::Server::poll_until(120, sub {
     -s "$dir/data/api-key" && (Test::Scandoc::Server::slurp("$dir/run.log") // '') =~ /serving/
 });
@@ -60,7 +60,7 @@ ok(Test::Scandoc::Server::reap($pid, 60), 'tools/run exits on SIGTERM');
 ok(!kill(0, $_), "its child $_ is gone") for grep { $_ } $nginx, $redis;
 
 # a second start reuses the data and the key
-$pid = Test::Scandoc::Server::spawn("$dir/run2.log", "$root/tools/run");
+$pid = Test::Scandoc::Server::spawn("$dir/run2.log", "$root/tools/run", '--no-build');
 Test::Scandoc::Server::poll_until(120, sub {
     (Test::Scandoc::Server::slurp("$dir/run2.log") // '') =~ /serving/
 });
