@@ -1,7 +1,8 @@
 # The compatible operations that do not run yet are validated, accepted
 # (202) and then fail cleanly with code not_implemented; the service keeps
-# working.  When an operation lands, its row leaves this table for a test
-# of its own.
+# working.  An operation whose issue has landed completes instead (noted:
+# its row should then leave this table for a test of its own); any other
+# outcome is a failure.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -33,6 +34,13 @@ for my $case (@ops) {
     my $r = $s->create_task($kind, $op, $body);
     is($r->{status}, 202, "$op: accepted") or do { diag($r->{body}); next };
     my $t = $s->wait_task($r->{json}{id});
+    if (($t->{status} // '') eq 'completed') {
+        # its issue landed meanwhile: fine here, its own tests judge the result
+        note("$op runs now: move it out of this table");
+        is_deeply([ $s->task_event_types($t->{id}) ], [ 'task.created', 'task.completed' ],
+                  "$op: created, completed");
+        next;
+    }
     is($t->{status}, 'failed', "$op: failed");
     is($t->{result}{details}{code}, 'not_implemented', "$op: code not_implemented")
         or diag(Test::Scandoc::Server::json_encode($t->{result}));
