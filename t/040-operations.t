@@ -315,3 +315,18 @@ GET /v1/image-operations/convert
 Allow: POST
 --- json_like
 {"status": 405, "title": "Method Not Allowed"}
+
+=== TEST 28: a JSON body over scandoc_json_max_size: 413 problem
+--- http_config
+    scandoc_json_max_size 1k;
+--- request eval
+"POST /v1/image-operations/convert\n"
+. '{"input": "$TEST_NGINX_FILE_PNG", "target_format": "image/png", "name": "'
+. ("x" x 2000) . '"}'
+--- more_headers
+Content-Type: application/json
+--- error_code: 413
+--- response_headers
+x-should-retry: false
+--- json_like
+{"type": "https://scan-documents.com/docs/errors/payload-too-large", "status": 413}
