@@ -82,6 +82,29 @@ my $t3 = $s->create_task_id(image => convert =>
     { input => $png, target_format => 'image/jpeg', quality => 60 });
 is($s->wait_task($t3)->{status}, 'completed', 'a new task completes after the cancel');
 
+# an input deleted while its task waits in the queue: the task fails with
+# input_not_found when it runs.  Every slot (2 workers x 2) is kept busy so
+# the task surely waits.
+{
+    my $victim = $s->upload_id(corpus('tessjs_simple.png'), 'short-lived');
+    my @busy = map {
+        $s->create_task_id(image => convert =>
+            { input => $big, target_format => 'image/webp', quality => 100 })
+    } 1 .. 4;
+    Test::Scandoc::Server::poll_until(60, sub {
+        4 == grep { ($s->get_task($_)->{status} // '') eq 'processing' } @busy
+    });
+    my $t = $s->create_task_id(image => convert =>
+        { input => $victim, target_format => 'image/png' });
+    is($s->get_task($t)->{status}, 'pending', 'the task waits for a slot');
+    is($s->request(DELETE => "/v1/files/$victim")->{status}, 204, 'its input is deleted');
+    my $done = $s->wait_task($t);
+    is($done->{status}, 'failed', 'the task failed');
+    is($done->{result}{details}{code}, 'input_not_found', 'with input_not_found')
+        or diag(Test::Scandoc::Server::json_encode($done->{result}));
+    $s->wait_task($_) for @busy;
+}
+
 # events: types, data and order
 my @ev = $s->all_events;
 my @ids = map { $_->{id} } @ev;
@@ -89,8 +112,9 @@ like($_, qr/^event_[a-z0-9]{16}$/, 'event id') for @ids[0, -1];
 my %seen;
 $seen{$_->{type}}++ for @ev;
 is_deeply([ sort keys %seen ],
-          [ sort qw(file.created task.created task.completed task.failed task.deleted) ],
-          'the task and file types seen');
+          [ sort qw(file.created file.deleted task.created task.completed task.failed
+                    task.deleted) ],
+          'all six event types seen');
 my ($fc) = grep { $_->{type} eq 'file.created' } @ev;
 is($fc->{data}{id}, $png, 'the first event is the first upload');
 ok(!exists $fc->{data}{created_at}, 'file.created: the File without created_at');
