@@ -20,9 +20,10 @@ CFLAGS     ?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit
 ENGINE_PKGS = jansson tesseract lept
 ENGINE_SRCS = $(wildcard engine/*.c)
 ENGINE_HDRS = $(wildcard engine/*.h)
+# Every engine file counts for the module too (the module compiles the ones
+# `config` names; nginx's own Makefile then rebuilds only what changed).
 MODULE_SRCS = config ngx_scandoc_module.c $(wildcard src/*.c src/*.h) \
-	          engine/sd_ops.c engine/sd_pages.c $(ENGINE_HDRS) \
-	          redis/scandoc.lua
+	          $(ENGINE_SRCS) $(ENGINE_HDRS) redis/scandoc.lua
 
 .PHONY: all deps build module engine run test clean
 
