@@ -18,6 +18,7 @@
 
 #include "sd_engine.h"
 #include "sd_pdf.h"
+#include "sd_pages.h"
 
 
 #define SD_PDF_DPI_MIN        50     /* image resolution taken as given */
@@ -50,9 +51,14 @@ sd_pdf_init(void)
 }
 
 
-/* the code for a caught mupdf exception, unless the job has set one */
+fz_context *
+sd_pdf_context(void)
+{
+    return sd_ctx;
+}
 
-static int
+
+int
 sd_pdf_caught(sd_job_t *job, const char *code, const char *what)
 {
     if (job->code != NULL) {
@@ -71,7 +77,7 @@ sd_pdf_caught(sd_job_t *job, const char *code, const char *what)
 }
 
 
-static int
+int
 sd_pdf_encrypted(fz_context *ctx, pdf_document *doc)
 {
     return pdf_dict_get(ctx, pdf_trailer(ctx, doc), PDF_NAME(Encrypt))
@@ -155,32 +161,20 @@ sd_pdf_probe(const char *path, json_t *properties, const char **code,
 }
 
 
-/* appends every page of one PDF input; throws on mupdf errors */
-
-static void
-sd_pdf_append_pdf(sd_job_t *job, pdf_document *out, size_t i,
-    unsigned long *pages)
+pdf_document *
+sd_pdf_open(sd_job_t *job, size_t i)
 {
-    int             n, p, first, *page_map;
-    fz_context     *ctx;
-    pdf_document   *src;
-    pdf_graft_map  *map;
+    int            n;
+    fz_context    *ctx;
+    pdf_document  *doc;
 
     ctx = sd_ctx;
-    src = NULL;
-    map = NULL;
-    page_map = NULL;
-
-    fz_var(src);
-    fz_var(map);
-    fz_var(page_map);
+    doc = pdf_open_document(ctx, job->inputs[i].path);
 
     fz_try(ctx) {
-        src = pdf_open_document(ctx, job->inputs[i].path);
-
-        if (pdf_needs_password(ctx, src)
+        if (pdf_needs_password(ctx, doc)
             && (job->password == NULL
-                || !sd_pdf_authenticate(ctx, src, job->password)))
+                || !sd_pdf_authenticate(ctx, doc, job->password)))
         {
             sd_job_fail(job, SD_ENCRYPTED, job->password == NULL
                         ? "Input %zu is encrypted and no password was given."
@@ -188,13 +182,237 @@ sd_pdf_append_pdf(sd_job_t *job, pdf_document *out, size_t i,
             fz_throw(ctx, FZ_ERROR_GENERIC, "encrypted");
         }
 
-        n = pdf_count_pages(ctx, src);
+        n = pdf_count_pages(ctx, doc);
 
         if (n <= 0) {
             sd_job_fail(job, SD_CORRUPT, "Input %zu has no readable page.",
                         i + 1);
             fz_throw(ctx, FZ_ERROR_GENERIC, "no page");
         }
+
+        if ((unsigned long) n > job->limits.max_pages) {
+            sd_job_fail(job, SD_LIMIT, "Input %zu has more than %lu pages.",
+                        i + 1, job->limits.max_pages);
+            sd_job_detail(job, "limit", json_string("max_pages"));
+            sd_job_detail(job, "max", json_integer(job->limits.max_pages));
+            fz_throw(ctx, FZ_ERROR_GENERIC, "too many pages");
+        }
+
+    } fz_catch(ctx) {
+        pdf_drop_document(ctx, doc);
+        fz_rethrow(ctx);
+    }
+
+    return doc;
+}
+
+
+int *
+sd_pdf_select(sd_job_t *job, int count, int *n)
+{
+    int               k, *pages;
+    long              items, i;
+    unsigned          p;
+    json_t           *v;
+    fz_context       *ctx;
+    const char       *err;
+    unsigned long     total;
+    sd_page_range_t  *ranges;
+
+    ctx = sd_ctx;
+    v = json_object_get(job->params, "pages");
+
+    if (!json_is_string(v)) {
+        pages = fz_malloc_array(ctx, count, int);
+
+        for (k = 0; k < count; k++) {
+            pages[k] = k;
+        }
+
+        *n = count;
+        return pages;
+    }
+
+    /* validated already: parsing cannot fail, but stay safe */
+
+    items = sd_pages_parse(json_string_value(v), json_string_length(v), 0,
+                           NULL, 0, NULL, &err);
+    if (items <= 0) {
+        sd_job_fail(job, SD_INTERNAL, "The pages field is not valid.");
+        fz_throw(ctx, FZ_ERROR_GENERIC, "pages");
+    }
+
+    ranges = fz_malloc_array(ctx, items, sd_page_range_t);
+    pages = NULL;
+
+    fz_var(pages);
+
+    fz_try(ctx) {
+        sd_pages_parse(json_string_value(v), json_string_length(v), 0,
+                       ranges, items, NULL, &err);
+
+        for (i = 0; i < items; i++) {
+            if (ranges[i].last > (unsigned) count) {
+                p = ranges[i].first > (unsigned) count ? ranges[i].first
+                                                       : (unsigned) count + 1;
+                sd_job_fail(job, SD_PAGE_RANGE, "Page %u is beyond the last "
+                            "page of the document (%d pages).", p, count);
+                sd_job_detail(job, "page", json_integer(p));
+                sd_job_detail(job, "page_count", json_integer(count));
+                fz_throw(ctx, FZ_ERROR_GENERIC, "page out of range");
+            }
+        }
+
+        /* repeats may name more pages than a document may have */
+
+        total = sd_pages_count(ranges, items);
+
+        if (total > job->limits.max_pages) {
+            sd_job_fail(job, SD_LIMIT, "The pages field selects more than "
+                        "%lu pages.", job->limits.max_pages);
+            sd_job_detail(job, "limit", json_string("max_pages"));
+            sd_job_detail(job, "max", json_integer(job->limits.max_pages));
+            fz_throw(ctx, FZ_ERROR_GENERIC, "too many pages");
+        }
+
+        pages = fz_malloc_array(ctx, total, int);
+        k = 0;
+
+        for (i = 0; i < items; i++) {
+            for (p = ranges[i].first; p <= ranges[i].last; p++) {
+                pages[k++] = (int) p - 1;
+            }
+        }
+
+        *n = k;
+
+    } fz_always(ctx) {
+        fz_free(ctx, ranges);
+
+    } fz_catch(ctx) {
+        fz_free(ctx, pages);
+        fz_rethrow(ctx);
+    }
+
+    return pages;
+}
+
+
+void
+sd_pdf_copy_pages(fz_context *ctx, pdf_document *dst, pdf_document *src,
+    const int *pages, int n)
+{
+    int             i, count, first, *page_map;
+    pdf_graft_map  *map;
+
+    count = pdf_count_pages(ctx, src);
+    first = pdf_count_pages(ctx, dst);
+    map = NULL;
+    page_map = fz_malloc_array(ctx, count, int);
+
+    fz_var(map);
+
+    fz_try(ctx) {
+
+        /* a link goes to the first copy of the page it points to */
+
+        for (i = 0; i < count; i++) {
+            page_map[i] = -1;
+        }
+
+        for (i = n - 1; i >= 0; i--) {
+            page_map[pages[i]] = first + i;
+        }
+
+        /* one map per source: resources shared by its pages stay shared */
+
+        map = pdf_new_graft_map(ctx, dst);
+
+        for (i = 0; i < n; i++) {
+            pdf_graft_mapped_page(ctx, map, -1, src, pages[i]);
+        }
+
+        /* links may point forward: annotations once every page is in */
+
+        for (i = 0; i < n; i++) {
+            sd_pdf_copy_annots(ctx, map, src, pages[i], dst, first + i,
+                               page_map, count);
+        }
+
+    } fz_always(ctx) {
+        fz_free(ctx, page_map);
+        pdf_drop_graft_map(ctx, map);
+
+    } fz_catch(ctx) {
+        fz_rethrow(ctx);
+    }
+}
+
+
+int
+sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
+    json_t *props)
+{
+    int                 pages;
+    fz_context         *ctx;
+    pdf_write_options   opts;
+
+    ctx = sd_ctx;
+
+    /*
+     * Streams are decoded and compressed again, images and fonts
+     * excepted (left as they are): a damaged content stream comes out
+     * as the part mupdf could read, in a valid stream.  An input's
+     * encryption is not carried over: the task's password opened it.
+     */
+
+    opts = pdf_default_write_options;
+    opts.do_garbage = 1;
+    opts.do_decompress = 1;
+    opts.do_compress = 1;
+    opts.do_compress_images = 1;
+    opts.do_compress_fonts = 1;
+    opts.do_encrypt = PDF_ENCRYPT_NONE;
+
+    pages = 0;
+    errno = 0;
+
+    fz_var(pages);
+
+    fz_try(ctx) {
+        pages = pdf_count_pages(ctx, doc);
+        pdf_save_document(ctx, doc, path, &opts);
+
+    } fz_catch(ctx) {
+        return sd_pdf_caught(job, errno == EFBIG ? SD_LIMIT : SD_INTERNAL,
+                             "The document cannot be written");
+    }
+
+    json_object_set_new(props, "size", json_integer(sd_file_size(path)));
+    json_object_set_new(props, "page_count", json_integer(pages));
+
+    return 0;
+}
+
+
+/* appends every page of one PDF input; throws on mupdf errors */
+
+static void
+sd_pdf_append_pdf(sd_job_t *job, pdf_document *out, size_t i,
+    unsigned long *pages)
+{
+    int            n, p, *all;
+    fz_context    *ctx;
+    pdf_document  *src;
+
+    ctx = sd_ctx;
+    all = NULL;
+    src = sd_pdf_open(job, i);
+
+    fz_var(all);
+
+    fz_try(ctx) {
+        n = pdf_count_pages(ctx, src);
 
         if (*pages + (unsigned long) n > job->limits.max_pages) {
             sd_job_fail(job, SD_LIMIT,
@@ -205,27 +423,17 @@ sd_pdf_append_pdf(sd_job_t *job, pdf_document *out, size_t i,
             fz_throw(ctx, FZ_ERROR_GENERIC, "too many pages");
         }
 
-        /* one map per source: resources shared by its pages stay shared */
-
-        map = pdf_new_graft_map(ctx, out);
-        first = pdf_count_pages(ctx, out);
-        page_map = fz_malloc_array(ctx, n, int);
+        all = fz_malloc_array(ctx, n, int);
 
         for (p = 0; p < n; p++) {
-            pdf_graft_mapped_page(ctx, map, -1, src, p);
-            page_map[p] = first + p;
-            (*pages)++;
+            all[p] = p;
         }
 
-        /* links may point forward: annotations once every page is in */
-
-        for (p = 0; p < n; p++) {
-            sd_pdf_copy_annots(ctx, map, src, p, out, first + p, page_map, n);
-        }
+        sd_pdf_copy_pages(ctx, out, src, all, n);
+        *pages += n;
 
     } fz_always(ctx) {
-        fz_free(ctx, page_map);
-        pdf_drop_graft_map(ctx, map);
+        fz_free(ctx, all);
         pdf_drop_document(ctx, src);
 
     } fz_catch(ctx) {
@@ -409,14 +617,14 @@ sd_pdf_append_image(sd_job_t *job, pdf_document *out, size_t i,
 int
 sd_pdf_merge(sd_job_t *job)
 {
-    size_t              i;
-    json_t             *props;
-    fz_context         *ctx;
-    const char         *path, *what;
-    pdf_document       *out;
-    unsigned long       pages;
-    pdf_write_options   opts;
-    char                label[64];
+    int            rc;
+    size_t         i;
+    json_t        *props;
+    fz_context    *ctx;
+    const char    *path;
+    pdf_document  *out;
+    unsigned long  pages;
+    char           label[64];
 
     ctx = sd_ctx;
     out = NULL;
@@ -445,32 +653,8 @@ sd_pdf_merge(sd_job_t *job)
             sd_job_progress(job, i + 1, job->ninputs);
         }
 
-        /*
-         * Streams are decoded and compressed again, images and fonts
-         * excepted (left as they are): a damaged content stream comes
-         * out as the part mupdf could read, in a valid stream.
-         */
-
-        opts = pdf_default_write_options;
-        opts.do_garbage = 1;
-        opts.do_decompress = 1;
-        opts.do_compress = 1;
-        opts.do_compress_images = 1;
-        opts.do_compress_fonts = 1;
-
-        i = job->ninputs;
-        errno = 0;
-        pdf_save_document(ctx, out, path, &opts);
-
-    } fz_always(ctx) {
-        pdf_drop_document(ctx, out);
-
     } fz_catch(ctx) {
-        if (i == job->ninputs) {
-            what = "The merged document cannot be written";
-            return sd_pdf_caught(job, errno == EFBIG ? SD_LIMIT : SD_INTERNAL,
-                                 what);
-        }
+        pdf_drop_document(ctx, out);
 
         snprintf(label, sizeof(label), "Input %zu cannot be read", i + 1);
         sd_pdf_caught(job, SD_CORRUPT, label);
@@ -479,8 +663,8 @@ sd_pdf_merge(sd_job_t *job)
         return -1;
     }
 
-    json_object_set_new(props, "size", json_integer(sd_file_size(path)));
-    json_object_set_new(props, "page_count", json_integer(pages));
+    rc = sd_pdf_write(job, out, path, props);
+    pdf_drop_document(ctx, out);
 
-    return 0;
+    return rc;
 }

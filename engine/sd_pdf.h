@@ -13,6 +13,53 @@
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
 
+#include "sd_engine.h"
+
+
+/* the helper's mupdf context (sd_pdf_init) */
+fz_context *sd_pdf_context(void);
+
+/*
+ * Fails the job for a caught mupdf exception, unless the job already
+ * says precisely why: code, or limit_exceeded when memory ran out.
+ * Call it in fz_catch; returns -1.
+ */
+int sd_pdf_caught(sd_job_t *job, const char *code, const char *what);
+
+/* whether the document has an /Encrypt dictionary */
+int sd_pdf_encrypted(fz_context *ctx, pdf_document *doc);
+
+/*
+ * Opens PDF input i with the job's password.  Throws, with the job
+ * failed (encrypted_input, corrupt_input, limit_exceeded for max_pages)
+ * when it cannot be used; mupdf's own errors are left to the caller.
+ */
+pdf_document *sd_pdf_open(sd_job_t *job, size_t i);
+
+/*
+ * The 0-based page numbers the job's "pages" selects in a document of
+ * count pages (all of them without "pages"), in order with repeats; *n
+ * gets their number.  fz_free() the array.  Throws with the job failed:
+ * page_out_of_range, or limit_exceeded beyond max_pages.
+ */
+int *sd_pdf_select(sd_job_t *job, int count, int *n);
+
+/*
+ * Appends pages[0..n-1] of src to dst as they are (grafted: contents,
+ * fonts and images are not re-rendered, and what the pages share is
+ * copied once), with their annotations and links.  Throws.
+ */
+void sd_pdf_copy_pages(fz_context *ctx, pdf_document *dst,
+    pdf_document *src, const int *pages, int n);
+
+/*
+ * Saves doc at path, unencrypted, unused objects dropped, streams
+ * compressed; sets size and page_count in props.  Fails the job and
+ * returns -1 when it cannot be written.
+ */
+int sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
+    json_t *props);
+
 
 /*
  * Copies the annotations of page src_page of src onto page dst_page of
