@@ -298,6 +298,41 @@ sd_pdf_select(sd_job_t *job, int count, int *n)
 }
 
 
+int
+sd_pdf_outputs(sd_job_t *job, const char *type, const int *pages, int n)
+{
+    int          k;
+    json_t      *props;
+    const char  *path;
+
+    for (k = 0; k < n; k++) {
+        path = sd_job_output(job, type, &props);
+        if (path == NULL) {
+            return -1;
+        }
+
+        if (pages != NULL) {
+            json_object_set_new(json_array_get(job->outputs, k), "suffix",
+                                json_integer(pages[k] + 1));
+        }
+    }
+
+    return 0;
+}
+
+
+const char *
+sd_pdf_output(sd_job_t *job, int k, json_t **props)
+{
+    json_t  *out;
+
+    out = json_array_get(job->outputs, k);
+    *props = json_object_get(out, "properties");
+
+    return json_string_value(json_object_get(out, "path"));
+}
+
+
 void
 sd_pdf_copy_pages(fz_context *ctx, pdf_document *dst, pdf_document *src,
     const int *pages, int n)

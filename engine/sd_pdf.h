@@ -45,6 +45,18 @@ pdf_document *sd_pdf_open(sd_job_t *job, size_t i);
 int *sd_pdf_select(sd_job_t *job, int count, int *n);
 
 /*
+ * Registers n outputs of type before any is written (so max_outputs
+ * fails the job before the work); with pages, output k is named after
+ * source page pages[k] (its "suffix").  Returns -1 with the job
+ * failed.
+ */
+int sd_pdf_outputs(sd_job_t *job, const char *type, const int *pages,
+    int n);
+
+/* the path and properties of output k, registered by sd_pdf_outputs() */
+const char *sd_pdf_output(sd_job_t *job, int k, json_t **props);
+
+/*
  * Appends pages[0..n-1] of src to dst as they are (grafted: contents,
  * fonts and images are not re-rendered, and what the pages share is
  * copied once), with their annotations and links.  Throws.
