@@ -40,6 +40,12 @@ typedef struct {
 static const sd_runner_t  sd_runners[] = {
     { "convert", sd_image_convert },
     { "merge", sd_pdf_merge },
+    { "split", sd_pdf_split },
+    { "extract-pages", sd_pdf_extract_pages },
+    { "render", sd_pdf_render },
+    { "rotate", sd_pdf_rotate },
+    { "compress", sd_pdf_compress },
+    { "info", sd_pdf_info },
     { NULL, NULL }
 };
 

@@ -117,9 +117,15 @@ struct Pix *sd_image_decode(sd_job_t *job, size_t i);
 int sd_image_convert(sd_job_t *job);
 void sd_image_init(void);
 
-/* pdf (sd_pdf.c): the mupdf context lives as long as the helper */
+/* pdf (sd_pdf*.c): the mupdf context lives as long as the helper */
 int sd_pdf_init(void);
 int sd_pdf_merge(sd_job_t *job);
+int sd_pdf_split(sd_job_t *job);
+int sd_pdf_extract_pages(sd_job_t *job);
+int sd_pdf_rotate(sd_job_t *job);
+int sd_pdf_render(sd_job_t *job);
+int sd_pdf_info(sd_job_t *job);
+int sd_pdf_compress(sd_job_t *job);
 int sd_pdf_probe(const char *path, json_t *properties, const char **code,
     char *error, size_t size);
 

@@ -45,6 +45,8 @@ static void sd_op_extract_pages(const sd_ctx_t *ctx, json_t *body,
     json_t *params, json_t *errors, sd_reqs_t *reqs);
 static void sd_op_render(const sd_ctx_t *ctx, json_t *body, json_t *params,
     json_t *errors, sd_reqs_t *reqs);
+static void sd_op_rotate(const sd_ctx_t *ctx, json_t *body, json_t *params,
+    json_t *errors, sd_reqs_t *reqs);
 
 
 static const char *const  sd_fields_none[] = { NULL };
@@ -57,6 +59,7 @@ static const char *const  sd_fields_warp[] = { "vertices", NULL };
 static const char *const  sd_fields_scan[] = { "effect", "scan_mode", NULL };
 static const char *const  sd_fields_pages[] = { "pages", NULL };
 static const char *const  sd_fields_render[] = { "dpi", "pages", NULL };
+static const char *const  sd_fields_rotate[] = { "angle", "pages", NULL };
 
 static const char *const  sd_formats[] =
     { "image/png", "image/jpeg", "image/webp", NULL };
@@ -73,8 +76,8 @@ static const char *const  sd_schema_types[] =
 
 /*
  * The registry: one row per operation.  The (ext) PDF operations
- * (extract-text, ocr, rotate, compress, info) get their rows with their
- * issue; until then their routes are unknown, hence 404.
+ * extract-text and ocr get their rows with their issue; until then
+ * their routes are unknown, hence 404.
  */
 const sd_op_t  sd_ops[] = {
 
@@ -99,14 +102,23 @@ const sd_op_t  sd_ops[] = {
     { "merge", SD_ROUTE_PDF, SD_TYPE_PDF|SD_TYPE_IMAGE, 1, 1, 1,
       sd_op_none, sd_fields_none },
 
-    { "split", SD_ROUTE_PDF, SD_TYPE_PDF, 1, 0, 0,
+    { "split", SD_ROUTE_PDF, SD_TYPE_PDF, 1, 0, 1,
       sd_op_none, sd_fields_none },
 
-    { "extract-pages", SD_ROUTE_PDF, SD_TYPE_PDF, 1, 0, 0,
+    { "extract-pages", SD_ROUTE_PDF, SD_TYPE_PDF, 1, 0, 1,
       sd_op_extract_pages, sd_fields_pages },
 
-    { "render", SD_ROUTE_PDF, SD_TYPE_PDF, 1, 0, 0,
+    { "render", SD_ROUTE_PDF, SD_TYPE_PDF, 1, 0, 1,
       sd_op_render, sd_fields_render },
+
+    { "rotate", SD_ROUTE_PDF, SD_TYPE_PDF, 1, 0, 1,
+      sd_op_rotate, sd_fields_rotate },
+
+    { "compress", SD_ROUTE_PDF, SD_TYPE_PDF, 1, 0, 1,
+      sd_op_none, sd_fields_none },
+
+    { "info", SD_ROUTE_PDF, SD_TYPE_PDF, 0, 0, 1,
+      sd_op_none, sd_fields_none },
 
     { NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
@@ -956,6 +968,31 @@ sd_op_render(const sd_ctx_t *ctx, json_t *body, json_t *params,
     json_t *errors, sd_reqs_t *reqs)
 {
     sd_integer(body, params, errors, "dpi", 72, 600, 300, 0);
+    sd_pages(ctx, body, params, errors, reqs, 0);
+}
+
+
+static void
+sd_op_rotate(const sd_ctx_t *ctx, json_t *body, json_t *params,
+    json_t *errors, sd_reqs_t *reqs)
+{
+    json_t      *v;
+    json_int_t   angle;
+
+    v = sd_get(body, "angle");
+    angle = json_is_integer(v) ? json_integer_value(v) : 0;
+
+    if (v == NULL) {
+        sd_error(errors, "angle", "The angle field is required.");
+
+    } else if (angle != 90 && angle != 180 && angle != 270) {
+        sd_error(errors, "angle", "The angle field must be one of 90, 180 "
+                 "or 270.");
+
+    } else {
+        json_object_set(params, "angle", v);
+    }
+
     sd_pages(ctx, body, params, errors, reqs, 0);
 }
 
