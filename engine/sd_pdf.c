@@ -256,7 +256,8 @@ sd_pdf_select(sd_job_t *job, int count, int *n)
                 p = ranges[i].first > (unsigned) count ? ranges[i].first
                                                        : (unsigned) count + 1;
                 sd_job_fail(job, SD_PAGE_RANGE, "Page %u is beyond the last "
-                            "page of the document (%d pages).", p, count);
+                            "page of the document (%d page%s).", p, count,
+                            count == 1 ? "" : "s");
                 sd_job_detail(job, "page", json_integer(p));
                 sd_job_detail(job, "page_count", json_integer(count));
                 fz_throw(ctx, FZ_ERROR_GENERIC, "page out of range");
