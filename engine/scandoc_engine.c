@@ -334,7 +334,10 @@ sd_answer(sd_job_t *job, int rc, FILE *out)
                          job->error, "code", job->code, "details", details);
     }
 
-    s = line ? json_dumps(line, JSON_COMPACT) : NULL;
+    /* 15 digits: a decimal like 595.28 comes out as written */
+
+    s = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(15))
+             : NULL;
 
     fprintf(out, "%s\n", s ? s : "{\"ok\":false,\"error\":\"The result "
             "cannot be serialized.\",\"code\":\"internal\"}");
