@@ -43,8 +43,13 @@ sd_pdf_write_pages(sd_job_t *job, pdf_document *src, const int *pages,
 }
 
 
-int
-sd_pdf_split(sd_job_t *job)
+/*
+ * split: each selected page (all of them) in its own document, named
+ * after its page (-1, -2, ...); extract-pages: one document of the
+ * selected pages, in order, repeats included.
+ */
+static int
+sd_pdf_copy_run(sd_job_t *job, int split)
 {
     int            k, n, *pages;
     fz_context    *ctx;
@@ -59,16 +64,20 @@ sd_pdf_split(sd_job_t *job)
 
     fz_try(ctx) {
         src = sd_pdf_open(job, 0);
-
-        /* each output is named after its page: -1, -2, ... */
-
         pages = sd_pdf_select(job, pdf_count_pages(ctx, src), &n);
 
-        if (sd_pdf_outputs(job, "application/pdf", pages, n) != 0) {
+        if (sd_pdf_outputs(job, "application/pdf", split ? pages : NULL,
+                           split ? n : 1)
+            != 0)
+        {
             fz_throw(ctx, FZ_ERROR_GENERIC, "outputs");
         }
 
-        for (k = 0; k < n; k++) {
+        if (!split) {
+            sd_pdf_write_pages(job, src, pages, n, 0);
+        }
+
+        for (k = 0; split && k < n; k++) {
             sd_pdf_write_pages(job, src, &pages[k], 1, k);
             sd_job_progress(job, k + 1, n);
         }
@@ -86,38 +95,16 @@ sd_pdf_split(sd_job_t *job)
 
 
 int
+sd_pdf_split(sd_job_t *job)
+{
+    return sd_pdf_copy_run(job, 1);
+}
+
+
+int
 sd_pdf_extract_pages(sd_job_t *job)
 {
-    int            n, *pages;
-    fz_context    *ctx;
-    pdf_document  *src;
-
-    ctx = sd_pdf_context();
-    src = NULL;
-    pages = NULL;
-
-    fz_var(src);
-    fz_var(pages);
-
-    fz_try(ctx) {
-        src = sd_pdf_open(job, 0);
-        pages = sd_pdf_select(job, pdf_count_pages(ctx, src), &n);
-
-        if (sd_pdf_outputs(job, "application/pdf", NULL, 1) != 0) {
-            fz_throw(ctx, FZ_ERROR_GENERIC, "outputs");
-        }
-
-        sd_pdf_write_pages(job, src, pages, n, 0);
-
-    } fz_always(ctx) {
-        fz_free(ctx, pages);
-        pdf_drop_document(ctx, src);
-
-    } fz_catch(ctx) {
-        return sd_pdf_caught(job, SD_CORRUPT, "The document cannot be read");
-    }
-
-    return 0;
+    return sd_pdf_copy_run(job, 0);
 }
 
 
