@@ -14,6 +14,7 @@ sub header { Test::Scandoc::Server::header(@_) }
 
 my $png = $s->upload_id(corpus('tessjs_simple.png'), 'simple');
 my $jpg = $s->upload_id(corpus('tessjs_simple.jpg'), 'simple jpeg');
+my $webp = $s->upload_id(corpus('tessjs_simple.webp'), 'simple webp');
 my $pdf1 = $s->upload_id(corpus('qpdf_minimal.pdf'), 'potato');
 my $pdf4 = $s->upload_id(corpus('pysf_pdflatex-4-pages.pdf'), 'latex');
 
@@ -74,6 +75,13 @@ sub identify {
     is(identify($path), 'PNG 320 180', 'a 320x180 PNG');
 }
 
+# webp -> png
+{
+    my ($t, $f, $path) = run_one('webp to png', image => convert =>
+        { input => $webp, target_format => 'image/png' }, 'from-webp.png');
+    is(identify($path), 'PNG 320 180', 'a 320x180 PNG from a WebP');
+}
+
 sub qpdf_pages {
     my ($path) = @_;
     my $check = `qpdf --check '$path' 2>&1`;
@@ -115,10 +123,10 @@ for my $e (@ev) {
     push @{ $by_task{$tid} }, $e->{type} if $tid;
 }
 my @seq = values %by_task;
-is(scalar @seq, 5, 'five tasks in the events');
+is(scalar @seq, 6, 'six tasks in the events');
 is_deeply($_, [ 'task.created', 'task.completed' ], 'created then completed') for @seq;
 my @fc = grep { $_->{type} eq 'file.created' && $_->{data}{task_id} } @ev;
-is(scalar @fc, 5, 'one file.created per generated file');
+is(scalar @fc, 6, 'one file.created per generated file');
 
 # nothing left in staging
 is(`find $dir/storage/.staging -mindepth 1 2>/dev/null`, '', 'staging is empty');
