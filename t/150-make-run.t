@@ -20,6 +20,15 @@ local $ENV{BUILD} = $Test::Scandoc::Server::BUILD;
 # --no-build: the suite tests the build it was given (tools/test built it)
 my $pid = Test::Scandoc::Server::spawn("$dir/run.log", "$root/tools/run", '--no-build');
 
+# tools/run runs in its own session: stop it (and so its servers) whatever
+# happens to this script
+END {
+    if ($pid && kill 0, $pid) {
+        kill 'TERM', $pid;
+        Test::Scandoc::Server::reap($pid, 60);
+    }
+}
+
 # waits for the servers, bounded
 my $up = Test::Scandoc::Server::poll_until(120, sub {
     -s "$dir/data/api-key" && (Test::Scandoc::Server::slurp("$dir/run.log") // '') =~ /serving/
