@@ -14,7 +14,6 @@ $s->start_nginx;
 sub corpus { Test::Scandoc::Server::corpus(@_) }
 
 my $png = $s->upload_id(corpus('tessjs_simple.png'), 'simple');
-my $pdf = $s->upload_id(corpus('pysf_pdflatex-4-pages.pdf'), 'latex');
 my @workers = sort $s->worker_pids;
 
 my @ops = (
@@ -24,9 +23,6 @@ my @ops = (
     [ image => 'warp', { input => $png, vertices => [ { x => 0, y => 0 },
         { x => 319, y => 0 }, { x => 319, y => 179 }, { x => 0, y => 179 } ] } ],
     [ image => 'scan', { input => $png, effect => 'grayscale', scan_mode => 'standard' } ],
-    [ pdf => 'split', { input => $pdf } ],
-    [ pdf => 'extract-pages', { input => $pdf, pages => '1,3-4' } ],
-    [ pdf => 'render', { input => $pdf, dpi => 72, pages => '2' } ],
 );
 
 for my $case (@ops) {
