@@ -107,6 +107,9 @@ sub spawn {
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
         setsid();
+        # SIGTERM when the test dies, even by SIGKILL (prctl
+        # PR_SET_PDEATHSIG), so no server outlives its test
+        eval { require 'syscall.ph'; syscall(&SYS_prctl, 1, 15) };
         open STDIN, '<', '/dev/null';
         open STDOUT, '>>', $log or _exit(127);
         open STDERR, '>&', \*STDOUT;
