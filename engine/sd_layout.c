@@ -59,6 +59,8 @@ typedef struct {
     int                   item_x;        /* where an open item's text starts */
     int                   item_y;        /* where its last line ends */
     int                   items;         /* items of the open list */
+    int                   para;          /* a paragraph is open */
+    size_t                para_end;      /* ... up to this line */
     int                   blocks;        /* blocks written so far */
 } sd_render_t;
 
@@ -701,9 +703,16 @@ sd_layout_body(const sd_ocr_page_t *page)
 }
 
 
+/* ends the open paragraph or list */
+
 static void
-sd_render_close_list(sd_render_t *rd)
+sd_render_close(sd_render_t *rd)
 {
+    if (rd->para) {
+        sd_str_cat(&rd->out, rd->format == SD_FMT_HTML ? "</p>\n" : "\n");
+        rd->para = 0;
+    }
+
     if (rd->list == 0) {
         return;
     }
@@ -716,6 +725,43 @@ sd_render_close_list(sd_render_t *rd)
     }
 
     rd->list = 0;
+}
+
+
+/*
+ * Whether line l goes on with the open paragraph: tesseract starts a new
+ * one at a line that is short or set apart, also in the middle of a
+ * sentence ("It is" / "extremely powerful").
+ */
+static int
+sd_render_continues(sd_render_t *rd, size_t l)
+{
+    int                   h, gap;
+    const char           *t;
+    const sd_ocr_line_t  *prev, *line;
+
+    if (!rd->para || rd->para_end != l) {
+        return 0;
+    }
+
+    prev = &rd->page->lines[l - 1];
+    line = &rd->page->lines[l];
+
+    if (prev->nwords == 0 || line->nwords == 0) {
+        return 0;
+    }
+
+    t = rd->page->words[prev->word + prev->nwords - 1].text;
+
+    if (strchr(".!?:", t[strlen(t) - 1]) != NULL) {
+        return 0;
+    }
+
+    t = rd->page->words[line->word].text;
+    h = sd_box_height(&prev->box);
+    gap = line->box.y0 - prev->box.y1;
+
+    return *t >= 'a' && *t <= 'z' && gap <= h && gap >= -h / 2;
 }
 
 
@@ -736,7 +782,7 @@ sd_render_table(sd_render_t *rd, const sd_table_t *t)
     size_t    r, c;
     sd_str_t  cell;
 
-    sd_render_close_list(rd);
+    sd_render_close(rd);
     sd_render_block(rd);
 
     if (rd->format == SD_FMT_HTML) {
@@ -853,7 +899,7 @@ sd_render_chunk(sd_render_t *rd, size_t l0, size_t l1)
         line = &rd->page->lines[l0];
 
         if (rd->list != kind) {
-            sd_render_close_list(rd);
+            sd_render_close(rd);
             sd_render_block(rd);
 
             if (rd->format == SD_FMT_HTML) {
@@ -883,9 +929,6 @@ sd_render_chunk(sd_render_t *rd, size_t l0, size_t l1)
         return;
     }
 
-    sd_render_close_list(rd);
-    sd_render_block(rd);
-
     /* short, and taller than the body: a heading */
 
     words = 0;
@@ -910,27 +953,49 @@ sd_render_chunk(sd_render_t *rd, size_t l0, size_t l1)
         level = x >= 1.8 * rd->body ? 1 : x >= 1.4 * rd->body ? 2 : 3;
     }
 
-    if (rd->format == SD_FMT_HTML) {
-        tag = level == 1 ? "<h1>" : level == 2 ? "<h2>"
-              : level == 3 ? "<h3>" : "<p>";
-        sd_str_cat(&rd->out, tag);
+    if (level == 0 && sd_render_continues(rd, l0)) {
+        sd_str_cat(&rd->out, " ");
         sd_render_words(rd, l0, l1, 0);
-        sd_str_cat(&rd->out, "</");
-        sd_str_cat(&rd->out, tag + 1);
+        rd->para_end = l1;
+        return;
+    }
+
+    sd_render_close(rd);
+    sd_render_block(rd);
+
+    if (level) {
+        tag = level == 1 ? "h1>" : level == 2 ? "h2>" : "h3>";
+
+        if (rd->format == SD_FMT_HTML) {
+            sd_str_cat(&rd->out, "<");
+            sd_str_cat(&rd->out, tag);
+
+        } else {
+            sd_str_add(&rd->out, "###", level);
+            sd_str_cat(&rd->out, " ");
+        }
+
+        sd_render_words(rd, l0, l1, 0);
+
+        if (rd->format == SD_FMT_HTML) {
+            sd_str_cat(&rd->out, "</");
+            sd_str_cat(&rd->out, tag);
+        }
+
         sd_str_cat(&rd->out, "\n");
         return;
     }
 
-    if (level) {
-        sd_str_add(&rd->out, "###", level);
-        sd_str_cat(&rd->out, " ");
+    if (rd->format == SD_FMT_HTML) {
+        sd_str_cat(&rd->out, "<p>");
 
-    } else if (rd->format == SD_FMT_MARKDOWN) {
+    } else {
         sd_render_md_start(rd, l0);
     }
 
     sd_render_words(rd, l0, l1, 0);
-    sd_str_cat(&rd->out, "\n");
+    rd->para = 1;
+    rd->para_end = l1;
 }
 
 
@@ -1000,7 +1065,7 @@ sd_layout_render(const sd_ocr_page_t *page, const char *format)
         }
     }
 
-    sd_render_close_list(&rd);
+    sd_render_close(&rd);
     sd_layout_tables_free(tables, ntables);
     free(used);
 
