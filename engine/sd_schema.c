@@ -673,15 +673,12 @@ sd_fill_rows(sd_fill_t *f, json_t *items)
     size_t       r, i, nprops;
     json_t      *props, *prop, *rows, *obj;
     sd_str_t     s;
-    const char  *key, *type;
+    const char  *key;
 
-    type = json_string_value(json_object_get(items, "type"));
     props = json_object_get(items, "properties");
     nprops = json_object_size(props);
 
-    if (type == NULL || strcmp(type, "object") != 0 || nprops == 0
-        || f->ntables == 0)
-    {
+    if (nprops == 0 || f->ntables == 0) {
         return NULL;
     }
 
@@ -831,9 +828,14 @@ sd_fill(sd_fill_t *f, json_t *schema, const char *name)
 
     if (strcmp(type, "array") == 0) {
         items = json_object_get(schema, "items");
-        v = sd_fill_rows(f, items);
+        type = json_string_value(json_object_get(items, "type"));
 
-        return v ? v : sd_fill_list(f, schema, name, items);
+        if (type != NULL && strcmp(type, "object") == 0) {
+            v = sd_fill_rows(f, items);
+            return v ? v : json_null();
+        }
+
+        return sd_fill_list(f, schema, name, items);
     }
 
     if (sd_find_property(f, schema, name, &m) != 0) {
