@@ -58,8 +58,8 @@ ngx_http_scandoc_api_handler(ngx_http_request_t *r)
     }
 
     if (ngx_http_scandoc_is(&seg[0], "events") && n == 1) {
-        if (r->method != NGX_HTTP_GET) {
-            return ngx_http_scandoc_not_allowed(r, "GET");
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            return ngx_http_scandoc_not_allowed(r, "GET, HEAD");
         }
 
         if (ngx_http_scandoc_authenticate(r, ctx) != NGX_OK) {
@@ -136,8 +136,8 @@ ngx_http_scandoc_route_files(ngx_http_request_t *r,
     switch (n) {
 
     case 1:
-        if (r->method != NGX_HTTP_GET && r->method != NGX_HTTP_POST) {
-            return ngx_http_scandoc_not_allowed(r, "GET, POST");
+        if (!get && r->method != NGX_HTTP_POST) {
+            return ngx_http_scandoc_not_allowed(r, "GET, HEAD, POST");
         }
         break;
 
@@ -192,16 +192,20 @@ static ngx_int_t
 ngx_http_scandoc_route_tasks(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, ngx_str_t *seg, ngx_uint_t n)
 {
+    ngx_uint_t  get;
+
     if (n > 2) {
         return ngx_http_scandoc_no_route(r);
     }
 
-    if (n == 1 && r->method != NGX_HTTP_GET) {
-        return ngx_http_scandoc_not_allowed(r, "GET");
+    get = r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD);
+
+    if (n == 1 && !get) {
+        return ngx_http_scandoc_not_allowed(r, "GET, HEAD");
     }
 
-    if (n == 2 && r->method != NGX_HTTP_GET && r->method != NGX_HTTP_DELETE) {
-        return ngx_http_scandoc_not_allowed(r, "GET, DELETE");
+    if (n == 2 && !get && r->method != NGX_HTTP_DELETE) {
+        return ngx_http_scandoc_not_allowed(r, "GET, HEAD, DELETE");
     }
 
     if (ngx_http_scandoc_authenticate(r, ctx) != NGX_OK) {

@@ -153,6 +153,7 @@ ngx_http_scandoc_upload_auth(ngx_http_request_t *r,
     r->request_body_in_file_only = 1;
     r->request_body_in_persistent_file = 1;
     r->request_body_in_clean_file = 1;
+    r->request_body_file_log_level = 0;
 
     rc = ngx_http_read_client_request_body(r, ngx_http_scandoc_upload_body);
 

@@ -165,7 +165,10 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
         }
     }
 
-    body = json_loadb((char *) data, len, JSON_REJECT_DUPLICATES, &err);
+    /* NUL in a string is a field error for sd_ops, not a 400 */
+
+    body = json_loadb((char *) data, len,
+                      JSON_REJECT_DUPLICATES|JSON_ALLOW_NUL, &err);
 
     if (body == NULL) {
         *rc = ngx_http_scandoc_tasks_bad(r, ctx, "The request body is "

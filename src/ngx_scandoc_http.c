@@ -62,6 +62,9 @@ static ngx_http_scandoc_problem_t  ngx_http_scandoc_problems[] = {
 
     { 409, "quota-exceeded", "Quota Exceeded", "A quota was exceeded." },
 
+    { 411, "length-required", "Length Required",
+      "The request needs a Content-Length or a chunked body." },
+
     { 413, "payload-too-large", "Payload Too Large",
       "The request body is too large." },
 
@@ -69,6 +72,9 @@ static ngx_http_scandoc_problem_t  ngx_http_scandoc_problems[] = {
 
     { 415, "unsupported-file-type", "Unsupported File Type",
       "The file type is not supported." },
+
+    { 416, "range-not-satisfiable", "Range Not Satisfiable",
+      "The requested range is not within the file." },
 
     { 422, "validation-error", "Validation Error", NULL },
 
@@ -81,6 +87,9 @@ static ngx_http_scandoc_problem_t  ngx_http_scandoc_problems[] = {
       "An unexpected error occurred. Contact support if the problem "
       "persists." },
 
+    { 501, "not-implemented", "Not Implemented",
+      "The request uses a feature the server does not implement." },
+
     { 502, "bad-gateway", "Bad Gateway",
       "The server received an invalid response." },
 
@@ -89,6 +98,9 @@ static ngx_http_scandoc_problem_t  ngx_http_scandoc_problems[] = {
 
     { 504, "gateway-timeout", "Gateway Timeout",
       "The server did not answer in time." },
+
+    { 505, "http-version-not-supported", "HTTP Version Not Supported",
+      "The HTTP version of the request is not supported." },
 
     { 0, NULL, NULL, NULL }
 };
@@ -1086,7 +1098,7 @@ ngx_http_scandoc_problem_handler(ngx_http_request_t *r)
     ngx_uint_t        i, status, download;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
-    ngx_str_t         safe, method, uri;
+    ngx_str_t         safe, method, uri, allow;
     u_char            buf[256];
 
     status = r->err_status ? r->err_status : r->headers_out.status;
@@ -1182,6 +1194,19 @@ ngx_http_scandoc_problem_handler(ngx_http_request_t *r)
                                              &method, &safe);
 
     case NGX_HTTP_NOT_ALLOWED:
+
+        /*
+         * nginx's own 405s (TRACE, a static location) come here without
+         * the route; the methods the API serves at all are the honest
+         * answer then.
+         */
+
+        ngx_str_set(&allow, "GET, HEAD, POST, DELETE");
+
+        if (ngx_http_scandoc_add_header(r, "Allow", &allow) == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         return ngx_http_scandoc_problem_text(r, status,
                                              "Method %V is not allowed for "
                                              "%V.", &method, &safe);
