@@ -50,14 +50,16 @@ package Test::Scandoc;
 # Variables replaced in every section: $TEST_NGINX_SERVER_PORT,
 # $TEST_NGINX_REDIS_PORT, $TEST_NGINX_SERVROOT, $TEST_NGINX_STORAGE,
 # $TEST_NGINX_CORPUS, $TEST_NGINX_ENGINE, $TEST_NGINX_TENANT,
-# $TEST_NGINX_OTHER_TENANT and $TEST_NGINX_FILE_<NAME> for each fixture.
+# $TEST_NGINX_OTHER_TENANT, $TEST_NGINX_API_KEY (for raw_request) and
+# $TEST_NGINX_FILE_<NAME> for each fixture.
 #
 # `eval` sections may call file_bytes('corpus file'), corpus('corpus file')
 # (its path), mp_body(name => 'x', file => [filename, bytes]) and mp_type()
 # (a multipart body and its Content-Type).  A block's own `config` should
 # route errors as the default does:
 #     error_page 400 ... 504 /_scandoc/problem;
-#     location = /_scandoc/problem { internal; scandoc_problem; }
+#     location = /_scandoc/problem { internal; scandoc_problem;
+#                                    client_max_body_size 0; }
 #
 # One Redis and one nginx per test file; nginx is restarted only when a block
 # needs a different configuration.  Everything is kept in t/servroot-<file>/.
@@ -129,6 +131,7 @@ sub setup {
         TEST_NGINX_ENGINE       => Test::Scandoc::Server::engine_path(),
         TEST_NGINX_TENANT       => $s->tenant('main'),
         TEST_NGINX_OTHER_TENANT => $s->tenant('other'),
+        TEST_NGINX_API_KEY      => $s->key('main'),
     );
     if (%fixtures) {
         $s->start_nginx;
