@@ -40,6 +40,7 @@ typedef struct {
 typedef struct {
     char                  words[SD_LABEL_WORDS][SD_WORD_MAX];
     size_t                n;
+    char                  joined[SD_WORD_MAX];   /* the words run together */
 } sd_label_t;
 
 
@@ -161,6 +162,7 @@ sd_label(const char *s, sd_label_t *label)
     const char *p;
 
     label->n = 0;
+    label->joined[0] = '\0';
     n = 0;
 
     for (p = s; ; p++) {
@@ -175,7 +177,13 @@ sd_label(const char *s, sd_label_t *label)
                 return;
             }
 
-            sd_fold(word, label->words[label->n++], SD_WORD_MAX);
+            sd_fold(word, label->words[label->n], SD_WORD_MAX);
+
+            if (strlen(label->joined) + strlen(word) < SD_WORD_MAX) {
+                strcat(label->joined, label->words[label->n]);
+            }
+
+            label->n++;
             n = 0;
         }
 
@@ -201,6 +209,18 @@ sd_label_at(sd_fill_t *f, const sd_label_t *label, size_t l, size_t from,
     const sd_ocr_line_t  *line;
 
     line = &f->page->lines[l];
+
+    /* OCR may run the words of a label together: "InvoiceNo:" */
+
+    if (label->n > 1) {
+        cost = sd_word_cost(label->joined, f->folded[line->word + from]);
+
+        if (cost >= 0) {
+            *covered = 1;
+            return cost;
+        }
+    }
+
     cost = 0;
     w = from;
 
