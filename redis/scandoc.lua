@@ -862,18 +862,21 @@ local function api_list(keys, a)
     for i = 1, math.min(take, #ids) do
         data[#data + 1] = item_json(kind, ids[i])
     end
-    local function link(id)
-        return jstr(base .. '/' .. what .. '?take=' .. int(take) .. '&from='
+    local function link(id, n)
+        return jstr(base .. '/' .. what .. '?take=' .. int(n) .. '&from='
                     .. id)
     end
-    local next_link = ids[take + 1] and link(ids[take + 1]) or 'null'
-    -- previous: `take` items newer than this page, or from the newest
+    local next_link = ids[take + 1] and link(ids[take + 1], take) or 'null'
+    -- previous: the (at most) `take` items just newer than `from`, oldest
+    -- first; it starts at the last of them and takes only as many, so it
+    -- never overlaps this page (fewer than `take` newer: from the newest,
+    -- take = how many there are)
     local prev_link = 'null'
     if start ~= '+inf' then
         local newer = redis.call('ZRANGEBYSCORE', lk, '(' .. int(start),
                                  '+inf', 'LIMIT', 0, take)
         if #newer > 0 then
-            prev_link = link(newer[#newer])
+            prev_link = link(newer[#newer], #newer)
         end
     end
     return { 200, '{"data":[' .. table.concat(data, ',') .. '],"links":'

@@ -85,7 +85,16 @@ like($p2->{json}{links}{previous} // '', qr/from=\Q$ids[5]\E/, 'previous goes ba
 
 my $p3 = $s->request(GET => "/v1/files?take=2&from=$ids[4]");
 is_deeply([ map { $_->{id} } @{ $p3->{json}{data} } ], [ @ids[4, 3] ], 'from is inclusive');
-like($p3->{json}{links}{previous} // '', qr/from=\Q$ids[5]\E/, 'previous at the newest');
+like($p3->{json}{links}{previous} // '', qr/[?&]take=1&from=\Q$ids[5]\E$/,
+     'previous at the newest, taking only the newer item (no overlap)');
+my $p4 = $s->request(GET => "/v1/files?take=3&from=$ids[4]");
+is_deeply([ map { $_->{id} } @{ $p4->{json}{data} } ], [ @ids[4, 3, 2] ], 'take=3 from the second');
+my ($prev) = ($p4->{json}{links}{previous} // '') =~ m{^https?://[^/]+(/.*)$};
+like($prev // '', qr{^/v1/files\?take=1&from=\Q$ids[5]\E$}, 'its previous: take=1 from the newest');
+my $pp = $s->request(GET => $prev // '/v1/files?take=1&from=' . $ids[5]);
+is_deeply([ map { $_->{id} } @{ $pp->{json}{data} } ], [ $ids[5] ],
+          'following previous: only what is newer, nothing of the page');
+is($pp->{json}{links}{previous}, undef, '... the first page');
 
 my $last = $s->request(GET => "/v1/files?take=2&from=$ids[1]");
 is_deeply([ map { $_->{id} } @{ $last->{json}{data} } ], [ @ids[1, 0] ], 'last page');
@@ -118,6 +127,16 @@ is($s->request(DELETE => "/v1/files/$ids[2]")->{status}, 404, 'a second DELETE i
 my $after = $s->request(GET => "/v1/files?take=2&from=$ids[2]");
 is($after->{status}, 200, 'a deleted file still works as from');
 ok(!grep({ $_->{id} eq $ids[2] } @{ $after->{json}{data} // [] }), 'without listing it');
+is_deeply([ map { $_->{id} } @{ $after->{json}{data} // [] } ], [ @ids[1, 0] ],
+          'the items older than it');
+like($after->{json}{links}{previous} // '', qr/[?&]take=2&from=\Q$ids[4]\E$/,
+     'previous of a deleted from: the two newer items');
+my $after3 = $s->request(GET => "/v1/files?take=3&from=$ids[2]");
+like($after3->{json}{links}{previous} // '', qr/[?&]take=3&from=\Q$ids[5]\E$/,
+     'take=3: the three newer items, none of the page');
+my $after4 = $s->request(GET => "/v1/files?take=4&from=$ids[2]");
+like($after4->{json}{links}{previous} // '', qr/[?&]take=3&from=\Q$ids[5]\E$/,
+     'take=4: only three are newer, take=3 from the newest');
 # the bytes go after the record, in the io pool: wait for it (bounded)
 my $storage = $s->storage;
 Test::Scandoc::Server::poll_until(10, sub { `find $storage -name $ids[2]` eq '' });

@@ -225,10 +225,55 @@ $p = page($k1, 'files', 2, $f[3]);
 is_deeply [ map { $_->{id} } @{ $p->{data} } ], [ @f[3, 2] ], 'second page';
 is $p->{links}{previous}, "$base/files?take=2&from=$f[5]", 'previous link';
 
+# previous never overlaps the page: fewer than take newer items -> from the
+# newest, take = how many there are
+sub ids_of { [ map { $_->{id} } @{ $_[0]{data} } ] }
+sub follow {            # the page a link points to
+    my ($kh, $url) = @_;
+    my ($what, $take, $from) = $url =~ m{/(\w+)\?take=(\d+)&from=(\w+)$}
+        or return undef;
+    return page($kh, $what, $take, $from);
+}
+$p = page($k1, 'files', 3, $f[4]);
+is_deeply ids_of($p), [ @f[4, 3, 2] ], 'from the second item, take 3';
+is $p->{links}{previous}, "$base/files?take=1&from=$f[5]",
+    'previous: only the one newer item';
+my $prev = follow($k1, $p->{links}{previous});
+is_deeply ids_of($prev), [ $f[5] ], '... which is all it lists';
+is $prev->{links}{previous}, undef, '... and it is the first page';
+is $prev->{links}{next}, "$base/files?take=1&from=$f[4]",
+    '... whose next is our page';
+$p = page($k1, 'files', 3, $f[5]);
+is $p->{links}{previous}, undef, 'from the newest: no previous';
+$p = page($k1, 'files', 4, $f[2]);
+is $p->{links}{previous}, "$base/files?take=3&from=$f[5]",
+    'three newer items, take 4: take=3 from the newest';
+$p = page($k1, 'files', 1, $f[2]);
+is $p->{links}{previous}, "$base/files?take=1&from=$f[3]",
+    'take 1: the item just newer';
+# walking back from the oldest page with any take visits every item once
+for my $take (1 .. 7) {
+    my $pg = page($k1, 'files', $take, $f[0]);
+    my @seen = @{ ids_of($pg) };
+    my $n = 0;
+    while (my $url = $pg->{links}{previous}) {
+        last if ++$n > 10;
+        $pg = follow($k1, $url);
+        unshift @seen, @{ ids_of($pg) };
+    }
+    is_deeply \@seen, [ reverse @f ], "take $take: previous links, no overlap";
+}
+
 is fcall('delete_file', $k1, $f[3], seed())->[0], 204, 'delete while listing';
 $p = page($k1, 'files', 2, $f[3]);
 is_deeply [ map { $_->{id} } @{ $p->{data} } ], [ @f[2, 1] ],
     'from a deleted item keeps working';
+is $p->{links}{previous}, "$base/files?take=2&from=$f[5]",
+    '... its previous: the two newer items';
+$p = page($k1, 'files', 3, $f[3]);
+is_deeply ids_of($p), [ @f[2, 1, 0] ], 'from a deleted item, take 3';
+is $p->{links}{previous}, "$base/files?take=2&from=$f[5]",
+    '... previous takes the two newer items only';
 $p = page($k1, 'files', 3, $f[1]);
 is_deeply [ map { $_->{id} } @{ $p->{data} } ], [ @f[1, 0] ], 'last page';
 is $p->{links}{next}, undef, 'no next at the end';
