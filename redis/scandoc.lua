@@ -661,6 +661,13 @@ local function fail_task(t, msg, code, details)
     settle(t, 'failed', failure(msg, code, details))
 end
 
+-- the task's deadline passed, wherever that was noticed (claim or worker):
+-- the same result either way; limit_ms is the limit the deadline was set with
+local function fail_timeout(t)
+    fail_task(t, 'The task did not finish within its time limit.', 'timeout',
+              t.limit_ms and (',"limit_ms":' .. t.limit_ms) or nil)
+end
+
 -- why: a sentence naming the problem with input `id`
 local function fail_input(t, id, why)
     fail_task(t, why, 'input_failed', ',"input":' .. jstr(id))
@@ -1030,12 +1037,14 @@ local function start(entry, fields, consumer, reclaimed, o)
         return nil
     end
     if not t.deadline then
-        set_task(t, 'deadline', int(now + o.timeout))
+        set_task(t, 'deadline', int(now + o.timeout), 'limit_ms',
+                 int(o.timeout))
+    elseif not t.limit_ms then
+        set_task(t, 'limit_ms', int(o.timeout))   -- started by an older library
     end
     local deadline = tonumber(t.deadline)
     if now >= deadline then
-        fail_task(t, 'The task did not finish within its time limit.',
-                  'timeout', ',"limit_ms":' .. int(o.timeout))
+        fail_timeout(t)
         return nil
     end
     local files = {}
@@ -1239,8 +1248,7 @@ local function w_fail(keys, a)
     elseif err and err ~= '' then
         settle(t, 'failed', err)
     elseif kind == 'timeout' then
-        fail_task(t, 'The task did not finish within its time limit.',
-                  'timeout')
+        fail_timeout(t)
     else
         fail_task(t, 'An unexpected error occurred.', 'internal')
     end

@@ -561,7 +561,10 @@ is $task->{result}{details}{code}, 'corrupt_input', 'engine error verbatim';
 sleep 0.2;
 is scalar(claim('hostB:1:1', 1, lease => 50, timeout => 100)), 0,
     'past its deadline: not handed out again';
-is task($k1, $tid)->{result}{details}{code}, 'timeout', 'failed: timeout';
+is_deeply task($k1, $tid)->{result}{details},
+    { code => 'timeout', limit_ms => 100 },
+    'failed: timeout, with the limit it was started with';
+my $claim_timeout = task($k1, $tid)->{result};
 
 # an input file deleted between creation and start
 {
@@ -599,6 +602,12 @@ for my $kind (qw(timeout final)) {
                     seed()), [200], "fail $kind";
     is task($k1, $t)->{result}{details}{code},
         $kind eq 'timeout' ? 'timeout' : 'internal', "... code";
+    next unless $kind eq 'timeout';
+    is_deeply task($k1, $t)->{result}{details},
+        { code => 'timeout', limit_ms => $W{timeout} },
+        '... the same details as a deadline found at claim: limit_ms';
+    is task($k1, $t)->{result}{error}, $claim_timeout->{error},
+        '... and the same sentence';
 }
 
 # -- task inputs: waiting children
