@@ -30,7 +30,9 @@ Arguments appended to the lists of INTERNALS.md (all optional, at the end):
   sd1_claim         ..., max_attempts, seed
   sd1_finish        ..., outputs_json, seed
   sd1_fail          ..., kind, seed
-sd1_release also answers {409} when the attempt is stale.  Calls repeated
+sd1_release also answers {409} when the attempt is stale.  One function more:
+  sd1_retire        consumer -> {200} (XGROUP DELCONSUMER, or no such
+                    consumer) or {409} (it still has pending entries)  Calls repeated
 after a lost reply answer as the first did: a finish or fail by the attempt
 that finished the task {200}; an upload_file or create_task with the same id
 (and path / operation and parameters) the existing object.
@@ -642,11 +644,34 @@ local function set_task(t, ...)
     redis.call('HSET', task_key(t.id), ...)
 end
 
-local function ensure_group()
-    local ok = redis.pcall('XGROUP', 'CREATE', QUEUE, GROUP, '0', 'MKSTREAM')
-    if type(ok) == 'table' and ok.err and not ok.err:find('BUSYGROUP') then
-        error(ok.err)
+local function nogroup(r)
+    if type(r) == 'table' and r.err then
+        if not r.err:find('^NOGROUP') then
+            error(r.err)
+        end
+        return true
     end
+    return false
+end
+
+--[[
+The group is created when a command finds it missing (the first claim, or
+after the stream was flushed or deleted), not on every call: claims poll.
+It starts at 0, so entries added while there was no group are delivered.
+XADD needs no group, so enqueue never creates it.
+]]
+local function group_call(...)
+    local r = redis.pcall(...)
+    if nogroup(r) then
+        local ok = redis.pcall('XGROUP', 'CREATE', QUEUE, GROUP, '0',
+                               'MKSTREAM')
+        if type(ok) == 'table' and ok.err and not ok.err:find('BUSYGROUP')
+        then
+            error(ok.err)
+        end
+        r = redis.call(...)
+    end
+    return r
 end
 
 -- entries leave the stream only this way (never trimmed)
@@ -659,7 +684,6 @@ end
 -- sd1:entries maps a stream entry back to its task, for the entries that
 -- XAUTOCLAIM reports as deleted (see requeue_deleted)
 local function enqueue(t)
-    ensure_group()
     local entry = redis.call('XADD', QUEUE, '*', 'task', t.id)
     redis.call('HSET', P .. 'entries', entry, t.id)
     set_task(t, 'stage', 'queued', 'entry', entry)
@@ -1160,14 +1184,13 @@ local function w_claim(keys, a)
     local o = { lease = tonumber(a[3]), timeout = tonumber(a[4]),
                 max_attempts = tonumber(a[5]) or 3 }
     begin(a[6], consumer)
-    ensure_group()
     local jobs = {}
     if n <= 0 then
         return { 0 }
     end
     -- expired leases first; the cursor walks the PEL across calls
     local cursor = redis.call('GET', P .. 'reclaim') or '0-0'
-    local r = redis.call('XAUTOCLAIM', QUEUE, GROUP, consumer, o.lease,
+    local r = group_call('XAUTOCLAIM', QUEUE, GROUP, consumer, o.lease,
                          cursor, 'COUNT', n)
     if r[1] ~= cursor then
         redis.call('SET', P .. 'reclaim', r[1])  -- idle polls write nothing
@@ -1296,9 +1319,16 @@ local function w_finish(keys, a)
     return { 200 }
 end
 
--- the entry goes back to the stream for another attempt on any host
+--[[
+The entry goes back to the stream for another attempt on any host: it moves
+to the pending list of HANDED_BACK (no worker's name) with an idle time of a
+whole lease, so the next XAUTOCLAIM of any consumer takes it at once, and
+the consumer that handed it back has nothing pending (sd1_retire).
+]]
+local HANDED_BACK = 'sd1:handed-back'
+
 local function hand_back(t, consumer)
-    redis.call('XCLAIM', QUEUE, GROUP, consumer, 0, t.entry,
+    redis.call('XCLAIM', QUEUE, GROUP, HANDED_BACK, 0, t.entry,
                'IDLE', tonumber(t.lease) or 0, 'JUSTID')
     set_task(t, 'stage', 'queued', 'owner', '', 'released', '1')
 end
@@ -1348,6 +1378,27 @@ local function w_release(keys, a)
         return { 409 }
     end
     hand_back(t, a[1])
+    return { 200 }
+end
+
+--[[
+args: consumer.  A worker that exits for good forgets its consumer name
+(XGROUP DELCONSUMER), which would otherwise stay in the group forever (a
+name per worker generation).  Only when it has no pending entry: deleting
+a consumer drops its entries from the group, and their tasks would never
+run again.  Handed-back entries are not its own any more (hand_back).
+reply: {200} (deleted, or nothing to delete) or {409} (pending entries).
+]]
+local function w_retire(keys, a)
+    local consumer = a[1] or ''
+    local r = redis.pcall('XPENDING', QUEUE, GROUP, '-', '+', 1, consumer)
+    if nogroup(r) then
+        return { 200 }
+    end
+    if #r > 0 then
+        return { 409 }
+    end
+    redis.call('XGROUP', 'DELCONSUMER', QUEUE, GROUP, consumer)
     return { 200 }
 end
 
@@ -1498,6 +1549,7 @@ register('heartbeat', w_heartbeat)
 register('finish', w_finish)
 register('fail', w_fail)
 register('release', w_release)
+register('retire', w_retire)
 register('admin_tenant_create', admin_tenant_create)
 register('admin_tenant_list', admin_tenant_list, true)
 register('admin_tenant_show', admin_tenant_show, true)

@@ -654,6 +654,58 @@ for my $kind (qw(timeout final)) {
         '... and the same sentence';
 }
 
+# -- retire: a worker leaving for good forgets its consumer name
+
+sub consumers {
+    my $r = cmd('XINFO', 'CONSUMERS', 'sd1:queue', 'sd1');
+    return ref $r eq 'ARRAY' ? map { { @$_ }->{name} } @$r : ();
+}
+sub group_creations {
+    my ($n) = cmd('INFO', 'commandstats') =~ /cmdstat_xgroup\|create:calls=(\d+)/;
+    return $n // 0;
+}
+{
+    drain();
+    my $made = group_creations();
+    claim('idle:1:1', 5) for 1 .. 3;
+    my ($t) = create($k1, 'convert', [$f1]);
+    my ($j) = claim('retiree:1:1', 1);
+    is $j->{task_id}, $t, 'claimed by the retiree';
+    is group_creations(), $made, 'claims and enqueues create no group';
+    ok((grep { $_ eq 'retiree:1:1' } consumers()), 'the consumer exists');
+    is_deeply fcall('retire', 'retiree:1:1'), [409],
+        'retire with a task running: 409';
+    ok((grep { $_ eq 'retiree:1:1' } consumers()), '... it stays');
+    is_deeply fcall('release', 'retiree:1:1', $t, $j->{attempt}), [200],
+        'its task handed back';
+    is_deeply fcall('retire', 'retiree:1:1'), [200],
+        'retire after handing back: 200';
+    ok !(grep { $_ eq 'retiree:1:1' } consumers()), '... the name is gone';
+    is_deeply fcall('retire', 'retiree:1:1'), [200], 'again: 200';
+    ($j) = claim('hostA:1:1', 1, lease => 50);
+    is $j->{task_id}, $t, 'the handed-back task is claimed at once';
+    is_deeply fcall('fail', 'hostA:1:1', $t, $j->{attempt}, '', 'crash',
+                    seed()), [200], 'a crash hands it back';
+    is_deeply fcall('retire', 'hostA:1:1'), [200],
+        '... and leaves nothing pending on the crashed consumer';
+    ($j) = claim('hostB:1:1', 1, lease => 50);
+    is $j->{task_id}, $t, '... the next claim takes it';
+    fcall('finish', 'hostB:1:1', $t, $j->{attempt}, '{}', '[]', seed());
+    is_deeply fcall('retire', 'idle:1:1'), [200], 'an idle poller retires';
+
+    # a flushed (or deleted) stream: the group comes back when needed
+    cmd('DEL', 'sd1:queue', 'sd1:entries', 'sd1:reclaim');
+    is_deeply fcall('retire', 'hostB:1:1'), [200], 'retire without a group';
+    ($t) = create($k1, 'convert', [$f1]);
+    ($j) = claim('hostA:1:1', 1);
+    is $j && $j->{task_id}, $t,
+        'a task enqueued with no group is claimed once it is made';
+    is group_creations(), $made + 1, '... made once';
+    fcall('finish', 'hostA:1:1', $t, $j->{attempt}, '{}', '[]', seed());
+    claim('hostA:1:1', 1);
+    is group_creations(), $made + 1, '... and not again';
+}
+
 # -- task inputs: waiting children
 
 my $task_merge_reqs = $merge_reqs;
