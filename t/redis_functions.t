@@ -151,6 +151,32 @@ ok !exists dec($out)->[0]{callback_secret}, 'list hides secrets';
 ($rc, $out) = admin('tenant', 'show', 'tenant_nothere');
 isnt $rc, 0, 'unknown tenant: non-zero exit';
 
+# SCANDOC_REDIS_DB: the database of scandoc_redis ... db=N
+like $out = (admin('--help'))[1], qr/SCANDOC_REDIS_DB/, 'help: SCANDOC_REDIS_DB';
+{
+    local $ENV{SCANDOC_REDIS_DB} = 2;
+    my ($tid3, $kh3) = new_tenant('in db 2');
+    is cmd('EXISTS', "sd1:tenant:$tid3"), 0, 'not in db 0';
+    is cmd('SELECT', 2), 'OK', 'SELECT 2';
+    is cmd('EXISTS', "sd1:tenant:$tid3"), 1, 'the tenant is in db 2';
+    is_deeply fcall('auth', $kh3), [200, $tid3, $tid3], 'its key works there';
+    is cmd('SELECT', 0), 'OK', 'back to db 0';
+    is fcall('auth', $kh3)->[0], 401, '... and not in db 0';
+    ($rc, $out) = admin('tenant', 'list');
+    is_deeply [ map { $_->{id} } @{ dec($out) } ], [$tid3],
+        'tenant list reads db 2';
+    for my $bad ('x', '-1', '01', '1 2') {
+        local $ENV{SCANDOC_REDIS_DB} = $bad;
+        ($rc, $out) = admin('tenant', 'list');
+        isnt $rc, 0, "SCANDOC_REDIS_DB=$bad: refused";
+        like $out, qr/SCANDOC_REDIS_DB/, '... saying why';
+    }
+    local $ENV{SCANDOC_REDIS_DB} = 999;
+    ($rc, $out) = admin('tenant', 'list');
+    isnt $rc, 0, 'a database Redis does not have: refused';
+    like $out, qr/db 999/, '... naming it';
+}
+
 # -- auth
 
 is_deeply fcall('auth', $k1), [200, $t1, $t1], 'auth resolves the tenant';
