@@ -63,8 +63,10 @@ sub spew {
     close $fh or die "$path: $!";
 }
 
-# new(name => 'servroot suffix'): starts Redis, loads the Function library,
-# creates the tenants.  nginx is started separately (start_nginx).
+# new(name => 'servroot suffix', redis_password => P, redis_db => N):
+# starts Redis (with requirepass P; the API's data in database N), loads
+# the Function library, creates the tenants.  nginx is started separately
+# (start_nginx); its scandoc_redis carries password= and db= accordingly.
 sub new {
     my ($class, %args) = @_;
     my $name = $args{name} // basename($0, '.t');
@@ -73,6 +75,8 @@ sub new {
         redis_port => free_port(),
         port       => free_port(),
         keys       => {},
+        redis_password => $args{redis_password},
+        redis_db       => $args{redis_db} // 0,
     }, $class;
     remove_tree($self->{dir});
     make_path(map { "$self->{dir}/$_" }
@@ -154,7 +158,9 @@ sub start_redis {
          "dir $d/redis", "appendonly yes",
          "appendfsync " . ($opt{appendfsync} // 'everysec'),
          "maxmemory-policy noeviction", 'save ""', "daemonize no",
-         "logfile $d/logs/redis.log", "");
+         "logfile $d/logs/redis.log",
+         (defined $self->{redis_password}
+              ? "requirepass $self->{redis_password}" : ()), "");
     $self->{redis_pid} = spawn("$d/logs/redis.out", 'redis-server',
                                "$d/redis/redis.conf");
     poll_until(10, sub { ($self->redis_cli('PING') // '') eq 'PONG' })
@@ -168,7 +174,10 @@ sub redis_cli {
     die "fork: $!" unless defined $pid;
     if ($pid == 0) {
         open STDERR, '>', '/dev/null';
-        exec 'redis-cli', '-p', $self->{redis_port}, @args or _exit(127);
+        $ENV{REDISCLI_AUTH} = $self->{redis_password}
+            if defined $self->{redis_password};
+        exec 'redis-cli', '-p', $self->{redis_port}, '-n', $self->{redis_db},
+             @args or _exit(127);
     }
     local $/;
     my $out = <$fh>;
@@ -196,6 +205,9 @@ sub stop_redis {
 sub load_library {
     my ($self) = @_;
     my $lua = slurp("$ROOT/redis/scandoc.lua") // die "redis/scandoc.lua: $!";
+    local %ENV = %ENV;
+    $ENV{REDISCLI_AUTH} = $self->{redis_password}
+        if defined $self->{redis_password};
     open my $fh, '|-', "redis-cli -p $self->{redis_port} -x FUNCTION LOAD "
                        . ">>$self->{dir}/logs/function-load.log 2>&1"
         or die "redis-cli: $!";
@@ -205,7 +217,11 @@ sub load_library {
 
 sub admin {
     my ($self, @args) = @_;
-    local $ENV{SCANDOC_REDIS} = "127.0.0.1:$self->{redis_port}";
+    local %ENV = %ENV;
+    $ENV{SCANDOC_REDIS} = "127.0.0.1:$self->{redis_port}";
+    $ENV{SCANDOC_REDIS_DB} = $self->{redis_db};
+    $ENV{SCANDOC_REDIS_PASSWORD} = $self->{redis_password}
+        if defined $self->{redis_password};
     open my $fh, '-|', $ENV{SCANDOC_ADMIN} // "$ROOT/tools/scandoc-admin", @args
         or die "scandoc-admin: $!";
     local $/;
@@ -265,8 +281,12 @@ sub nginx_conf {
     # as root the workers run as root unless a test asks for another user
     # (an unprivileged worker user cannot write a root-owned storage)
     my $user = $> != 0 ? '' : 'user ' . ($c{user} // 'root') . ";\n";
+    my $redis = "127.0.0.1:$self->{redis_port}";
+    $redis .= " password=$self->{redis_password}"
+        if defined $self->{redis_password};
+    $redis .= " db=$self->{redis_db}" if $self->{redis_db};
     my $scandoc = $c{http_scandoc} // <<"EOF";
-    scandoc_redis 127.0.0.1:$self->{redis_port};
+    scandoc_redis $redis;
     scandoc_storage $storage;
     scandoc_engine $engine;
     scandoc_thread_pool scandoc slots=2;
@@ -654,12 +674,13 @@ sub task_event_types {
            $self->all_events(%o);
 }
 
-# Files left in the staging folder (work in progress of no running task).
+# What is left in the staging folder, files and folders (work in progress
+# of no running task): a task's folder left empty counts too.
 sub staging_leftovers {
     my ($self) = @_;
     my $d = $self->storage . '/.staging';
     return () unless -d $d;
-    my @left = `find '$d' -mindepth 1 -type f`;
+    my @left = `find '$d' -mindepth 1`;
     chomp @left;
     return @left;
 }
