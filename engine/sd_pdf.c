@@ -385,6 +385,82 @@ sd_pdf_copy_pages(fz_context *ctx, pdf_document *dst, pdf_document *src,
 }
 
 
+/*
+ * Filters that decode without loss into bytes flate compresses at least
+ * as well; image codecs (DCT, JPX, JBIG2, CCITT) are not among them.
+ */
+static int
+sd_pdf_lossless(fz_context *ctx, pdf_obj *f)
+{
+    return pdf_name_eq(ctx, f, PDF_NAME(FlateDecode))
+           || pdf_name_eq(ctx, f, PDF_NAME(LZWDecode))
+           || pdf_name_eq(ctx, f, PDF_NAME(ASCII85Decode))
+           || pdf_name_eq(ctx, f, PDF_NAME(ASCIIHexDecode))
+           || pdf_name_eq(ctx, f, PDF_NAME(RunLengthDecode));
+}
+
+
+/*
+ * Streams under other lossless filters than one FlateDecode (LZW,
+ * ASCII85, chains) are decoded, so the writer compresses them anew: a
+ * damaged one comes out as the part mupdf could read, in a valid
+ * stream.  Flate streams are copied as they are, which saves decoding
+ * and compressing every page again.
+ */
+static void
+sd_pdf_recode(fz_context *ctx, pdf_document *doc)
+{
+    int         num, n, i, len, lossless;
+    pdf_obj    *obj, *filter;
+    fz_buffer  *buf;
+
+    n = pdf_xref_len(ctx, doc);
+
+    for (num = 1; num < n; num++) {
+        obj = NULL;
+        buf = NULL;
+
+        fz_var(obj);
+        fz_var(buf);
+
+        fz_try(ctx) {
+            obj = pdf_new_indirect(ctx, doc, num, 0);
+            filter = pdf_is_stream(ctx, obj)
+                     ? pdf_dict_get(ctx, obj, PDF_NAME(Filter)) : NULL;
+            len = pdf_is_array(ctx, filter) ? pdf_array_len(ctx, filter)
+                                            : filter != NULL;
+            lossless = len > 0;
+
+            for (i = 0; i < len; i++) {
+                lossless &= sd_pdf_lossless(ctx, pdf_is_array(ctx, filter)
+                                ? pdf_array_get(ctx, filter, i) : filter);
+            }
+
+            if (lossless
+                && !(len == 1 && pdf_name_eq(ctx, pdf_is_array(ctx, filter)
+                                             ? pdf_array_get(ctx, filter, 0)
+                                             : filter,
+                                             PDF_NAME(FlateDecode))))
+            {
+                buf = pdf_load_stream(ctx, obj);
+                pdf_update_stream(ctx, doc, obj, buf, 0);
+            }
+
+        } fz_always(ctx) {
+            fz_drop_buffer(ctx, buf);
+            pdf_drop_obj(ctx, obj);
+
+        } fz_catch(ctx) {
+            if (fz_caught(ctx) == FZ_ERROR_MEMORY) {
+                fz_rethrow(ctx);
+            }
+
+            /* unreadable: the writer copies it as it is, or drops it */
+        }
+    }
+}
+
+
 int
 sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
     json_t *props)
@@ -396,15 +472,12 @@ sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
     ctx = sd_ctx;
 
     /*
-     * Streams are decoded and compressed again, images and fonts
-     * excepted (left as they are): a damaged content stream comes out
-     * as the part mupdf could read, in a valid stream.  An input's
-     * encryption is not carried over: the task's password opened it.
+     * Streams stored uncompressed are compressed; an input's encryption
+     * is not carried over: the task's password opened it.
      */
 
     opts = pdf_default_write_options;
     opts.do_garbage = 1;
-    opts.do_decompress = 1;
     opts.do_compress = 1;
     opts.do_compress_images = 1;
     opts.do_compress_fonts = 1;
@@ -417,6 +490,7 @@ sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
 
     fz_try(ctx) {
         pages = pdf_count_pages(ctx, doc);
+        sd_pdf_recode(ctx, doc);
         pdf_save_document(ctx, doc, path, &opts);
 
     } fz_catch(ctx) {
