@@ -80,7 +80,7 @@ sd_pdf_compress(sd_job_t *job)
     path = sd_pdf_output(job, 0, &props);
 
     opts = pdf_default_write_options;
-    opts.do_garbage = 3;            /* renumbered, duplicates merged */
+    opts.do_garbage = 4;            /* duplicate objects and streams merged */
     opts.do_decompress = 1;
     opts.do_compress = 1;
     opts.do_compress_images = 1;
