@@ -30,12 +30,16 @@ Arguments appended to the lists of INTERNALS.md (all optional, at the end):
   sd1_claim         ..., max_attempts, seed
   sd1_finish        ..., outputs_json, seed
   sd1_fail          ..., kind, seed
-sd1_release also answers {409} when the attempt is stale.  One function more:
-  sd1_retire        consumer -> {200} (XGROUP DELCONSUMER, or no such
-                    consumer) or {409} (it still has pending entries)  Calls repeated
+sd1_release also answers {409} when the attempt is stale.  Calls repeated
 after a lost reply answer as the first did: a finish or fail by the attempt
 that finished the task {200}; an upload_file or create_task with the same id
 (and path / operation and parameters) the existing object.
+One function more (worker, at a graceful exit):
+  sd1_retire        consumer -> {200} (XGROUP DELCONSUMER, or no such
+                    consumer) or {409} (it still has pending entries)
+A timeout failure carries details.limit_ms wherever it is found (claim or
+sd1_fail kind timeout); a task's PDF password is not in its rendered
+parameters (see hide_password).
 
 Keys (all under "sd1:"; every hash carries v = "1"):
   key:<keyhash>            hash  tenant, label, created_at, revoked_at
@@ -52,6 +56,9 @@ Keys (all under "sd1:"; every hash carries v = "1"):
                                  `from` survives deletion and a deleted task
                                  input is a 422, not a 404
   queue                    stream of { task = <id> }, consumer group "sd1"
+                                 (made by the first claim that misses it);
+                                 handed-back entries wait pending on the
+                                 consumer "sd1:handed-back"
   entries                  hash  stream entry id -> task id
   reclaim                  string XAUTOCLAIM cursor
   waiting:<parent>         zset  children parked on an unfinished task
