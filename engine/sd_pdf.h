@@ -94,4 +94,13 @@ int sd_pdf_authenticate(fz_context *ctx, pdf_document *doc,
     const char *password);
 
 
+/*
+ * Writes doc, as mupdf saved it (unencrypted), at path with its objects
+ * in object streams and a cross-reference stream (sd_pdf_objstm.c).
+ * Throws.
+ */
+void sd_pdf_write_objstm(fz_context *ctx, pdf_document *doc,
+    const char *path);
+
+
 #endif /* _SD_PDF_H_INCLUDED_ */

@@ -3,9 +3,10 @@
  * Copyright (C) scandoc authors
  *
  * compress: the document saved again with unused and duplicate objects
- * dropped and every stream that is not an image or a font compressed
- * anew.  The output is never larger than the input: when saving does
- * not gain, the output is the input's bytes.
+ * dropped, every stream that is not an image or a font compressed anew,
+ * and the other objects packed into object streams.  The output is
+ * never larger than the input: when saving does not gain, the output is
+ * the input's bytes.
  */
 
 
@@ -66,12 +67,19 @@ sd_pdf_compress(sd_job_t *job)
     json_t             *props;
     fz_context         *ctx;
     const char         *path;
+    fz_stream          *stm;
+    fz_buffer          *buf;
+    fz_output          *out;
     long long           size;
-    pdf_document       *doc;
+    pdf_document       *doc, *clean;
     pdf_write_options   opts;
 
     ctx = sd_pdf_context();
     doc = NULL;
+    clean = NULL;
+    buf = NULL;
+    out = NULL;
+    stm = NULL;
 
     if (sd_pdf_outputs(job, "application/pdf", NULL, 1) != 0) {
         return -1;
@@ -88,6 +96,10 @@ sd_pdf_compress(sd_job_t *job)
     opts.do_encrypt = PDF_ENCRYPT_NONE;
 
     fz_var(doc);
+    fz_var(clean);
+    fz_var(buf);
+    fz_var(out);
+    fz_var(stm);
 
     errno = 0;
 
@@ -95,9 +107,23 @@ sd_pdf_compress(sd_job_t *job)
         doc = sd_pdf_open(job, 0);
         json_object_set_new(props, "page_count",
                             json_integer(pdf_count_pages(ctx, doc)));
-        pdf_save_document(ctx, doc, path, &opts);
+
+        /* mupdf's writer cleans; what it wrote is packed in object streams */
+
+        buf = fz_new_buffer(ctx, 65536);
+        out = fz_new_output_with_buffer(ctx, buf);
+        pdf_write_document(ctx, doc, out, &opts);
+        fz_close_output(ctx, out);
+
+        stm = fz_open_buffer(ctx, buf);
+        clean = pdf_open_document_with_stream(ctx, stm);
+        sd_pdf_write_objstm(ctx, clean, path);
 
     } fz_always(ctx) {
+        pdf_drop_document(ctx, clean);
+        fz_drop_stream(ctx, stm);
+        fz_drop_output(ctx, out);
+        fz_drop_buffer(ctx, buf);
         pdf_drop_document(ctx, doc);
 
     } fz_catch(ctx) {

@@ -316,8 +316,19 @@ sub ok_result {
         is((outputs($r))[0]{properties}{size}, -s $p, "compress $f: size");
         is_deeply([ page_texts($p) ], [ page_texts("$data/$f") ],
                   "compress $f: same text");
+        my $objstm = `qpdf --show-xref '$p' 2>/dev/null` =~ /compressed;/;
+        ok($objstm, "compress $f: objects in object streams")
+            if -s $p < -s "$data/$f";
         diag(sprintf("compress %s: %d -> %d bytes", $f, -s "$data/$f", -s $p));
     }
+
+    # what compress wrote cannot shrink again: the output is its bytes
+    my $r = run1(compress => 'pysf_libreoffice-form.pdf');
+    my ($once) = paths($r);
+    $r = scalar serve({ op => 'compress', inputs => [ $once ] });
+    my ($twice) = paths($r);
+    ok($twice && system('cmp', '-s', $once, $twice) == 0,
+       'compress of a compressed file: the same bytes');
 }
 
 # info: the result, no output file
