@@ -6,10 +6,10 @@
  *
  * Upload: authenticate (sd1_auth gives the tenant, hence the path), spool
  * the body to a file on the storage filesystem, then in the io pool: copy
- * the multipart "file" part out (or rename a raw body), fsync, probe it
- * with the io thread's own engine helper, rename it into place and fsync
- * the folder; only then register it (sd1_upload_file) and answer 201.
- * Every failure before the registration removes what was written.
+ * the multipart "file" part out (or rename a raw body), probe it with the
+ * io thread's own engine helper, commit it (ngx_scandoc_storage.c); only
+ * then register it (sd1_upload_file) and answer 201.  Every failure
+ * before the registration removes what was written.
  *
  * Download: after sd1_get_file, an internal redirect to the internal
  * location that aliases storage, so nginx's static module does ranges,
@@ -23,6 +23,7 @@
 #include "ngx_scandoc_store.h"
 #include "ngx_scandoc_engine.h"
 #include "ngx_scandoc_multipart.h"
+#include "ngx_scandoc_storage.h"
 
 
 typedef struct {
@@ -33,10 +34,9 @@ typedef struct {
     ngx_str_t                      boundary;   /* empty: raw body */
     ngx_fd_t                       body_fd;
     u_char                        *body_path;
+    ngx_str_t                     *storage;
     u_char                        *staging_dir;
     u_char                        *staging;
-    u_char                        *tenant_dir;
-    u_char                        *dir;
     u_char                        *path;
 
     ngx_http_scandoc_job_t         job;
@@ -52,12 +52,6 @@ typedef struct {
 } ngx_http_scandoc_upload_t;
 
 
-typedef struct {
-    ngx_thread_task_t              task;
-    u_char                         path[1];
-} ngx_http_scandoc_unlink_t;
-
-
 static ngx_int_t ngx_http_scandoc_upload_auth(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, redisReply *reply);
 static ngx_int_t ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
@@ -67,8 +61,6 @@ static void ngx_http_scandoc_upload_body(ngx_http_request_t *r);
 static void ngx_http_scandoc_upload_thread(void *data, ngx_log_t *log);
 static ngx_int_t ngx_http_scandoc_upload_probe(ngx_http_scandoc_upload_t *up,
     ngx_log_t *log);
-static ngx_int_t ngx_http_scandoc_upload_commit(
-    ngx_http_scandoc_upload_t *up, ngx_log_t *log);
 static void ngx_http_scandoc_upload_done(ngx_event_t *ev);
 static ngx_int_t ngx_http_scandoc_upload_answer(ngx_http_request_t *r,
     ngx_http_scandoc_upload_t *up, ngx_uint_t status);
@@ -82,14 +74,10 @@ static ngx_int_t ngx_http_scandoc_content_disposition(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *type);
 static ngx_int_t ngx_http_scandoc_delete_reply(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, redisReply *reply);
-static void ngx_http_scandoc_unlink(ngx_http_request_t *r, u_char *path,
-    size_t len);
-static void ngx_http_scandoc_unlink_thread(void *data, ngx_log_t *log);
-static void ngx_http_scandoc_unlink_done(ngx_event_t *ev);
-static ngx_int_t ngx_http_scandoc_path_rel_valid(ngx_str_t *rel);
+static void ngx_http_scandoc_files_discard(ngx_http_request_t *r,
+    u_char *path);
 static u_char *ngx_http_scandoc_path(ngx_pool_t *pool, ngx_str_t *storage,
     const char *fmt, ...);
-static ngx_int_t ngx_http_scandoc_mkdir(u_char *dir);
 
 
 /* upload */
@@ -177,7 +165,7 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
 {
     u_char                        *p, *dst;
     ngx_int_t                      rc;
-    ngx_str_t                      value, *st, xx;
+    ngx_str_t                      value, *st;
     json_t                        *job;
     ngx_http_scandoc_main_conf_t  *smcf;
 
@@ -240,12 +228,6 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
         }
     }
 
-    if (!ngx_http_scandoc_path_rel_valid(prefix)) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "scandoc: unsafe storage prefix \"%V\"", prefix);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     up->id.len = sizeof("file_") - 1 + NGX_HTTP_SCANDOC_ID_RAND;
     up->id.data = ngx_pnalloc(r->pool, up->id.len);
 
@@ -255,31 +237,23 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* <tenant>/<id[5:7]>/<id> */
-
-    xx.data = up->id.data + sizeof("file_") - 1;
-    xx.len = 2;
-
-    up->path_rel.data = ngx_pnalloc(r->pool,
-                                    prefix->len + 2 + xx.len + up->id.len);
-    if (up->path_rel.data == NULL) {
+    up->path = ngx_http_scandoc_storage_path(r->pool, st, prefix, &up->id,
+                                             &up->path_rel);
+    if (up->path == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "scandoc: no storage path for the prefix \"%V\"",
+                      prefix);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    up->path_rel.len = ngx_sprintf(up->path_rel.data, "%V/%V/%V", prefix,
-                                   &xx, &up->id)
-                       - up->path_rel.data;
-
-    up->staging_dir = ngx_http_scandoc_path(r->pool, st, "/.staging");
-    up->staging = ngx_http_scandoc_path(r->pool, st, "/.staging/%V.upload",
+    up->storage = st;
+    up->staging_dir = ngx_http_scandoc_path(r->pool, st,
+                                            NGX_HTTP_SCANDOC_STAGING);
+    up->staging = ngx_http_scandoc_path(r->pool, st,
+                                        NGX_HTTP_SCANDOC_STAGING "/%V.upload",
                                         &up->id);
-    up->tenant_dir = ngx_http_scandoc_path(r->pool, st, "/%V", prefix);
-    up->dir = ngx_http_scandoc_path(r->pool, st, "/%V/%V", prefix, &xx);
-    up->path = ngx_http_scandoc_path(r->pool, st, "/%V", &up->path_rel);
 
-    if (up->staging_dir == NULL || up->staging == NULL
-        || up->tenant_dir == NULL || up->dir == NULL || up->path == NULL)
-    {
+    if (up->staging_dir == NULL || up->staging == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -384,9 +358,11 @@ ngx_http_scandoc_upload_thread(void *data, ngx_log_t *log)
     ngx_err_t     err;
     const char   *what;
 
-    if (ngx_http_scandoc_mkdir(up->staging_dir) != NGX_OK) {
-        what = "mkdir";
-        goto failed;
+    if (ngx_http_scandoc_storage_mkdir(up->storage, up->staging_dir, log)
+        != NGX_OK)
+    {
+        up->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return;
     }
 
     if (up->body_fd == NGX_INVALID_FILE) {
@@ -409,7 +385,7 @@ ngx_http_scandoc_upload_thread(void *data, ngx_log_t *log)
 
     } else {
         fd = open((char *) up->staging, O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC,
-                  0640);
+                  NGX_HTTP_SCANDOC_FILE_MODE);
         if (fd == NGX_INVALID_FILE) {
             what = "open";
             goto failed;
@@ -457,19 +433,7 @@ ngx_http_scandoc_upload_thread(void *data, ngx_log_t *log)
 
         up->name.data = up->mp.name;
         up->name.len = up->mp.name_len;
-    }
 
-    if (fsync(fd) != 0) {
-        what = "fsync";
-
-        if (fd != up->body_fd) {
-            (void) close(fd);
-        }
-
-        goto failed;
-    }
-
-    if (fd != up->body_fd) {
         (void) close(fd);
     }
 
@@ -478,9 +442,14 @@ ngx_http_scandoc_upload_thread(void *data, ngx_log_t *log)
         goto remove;
     }
 
-    if (ngx_http_scandoc_upload_commit(up, log) != NGX_OK) {
-        what = "commit";
-        goto failed;
+    /* the commit makes it durable (and logs why it could not) */
+
+    if (ngx_http_scandoc_storage_commit(up->storage, up->staging, up->path,
+                                        NULL, log)
+        != NGX_OK)
+    {
+        up->status = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto remove;
     }
 
     up->status = 0;
@@ -495,10 +464,7 @@ failed:
 
 remove:
 
-    if (unlink((char *) up->staging) != 0 && ngx_errno != NGX_ENOENT) {
-        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
-                      "scandoc: unlink \"%s\" failed", up->staging);
-    }
+    (void) ngx_http_scandoc_storage_unlink(up->staging, log);
 
     free(up->properties);
     up->properties = NULL;
@@ -560,42 +526,6 @@ ngx_http_scandoc_upload_probe(ngx_http_scandoc_upload_t *up, ngx_log_t *log)
 }
 
 
-/* staging -> <storage>/<tenant>/<xx>/<id>, durably */
-
-static ngx_int_t
-ngx_http_scandoc_upload_commit(ngx_http_scandoc_upload_t *up, ngx_log_t *log)
-{
-    int        fd;
-    ngx_int_t  rc;
-
-    if (ngx_http_scandoc_mkdir(up->tenant_dir) != NGX_OK
-        || ngx_http_scandoc_mkdir(up->dir) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (rename((char *) up->staging, (char *) up->path) != 0) {
-        return NGX_ERROR;
-    }
-
-    fd = open((char *) up->dir, O_RDONLY|O_DIRECTORY|O_CLOEXEC);
-    if (fd == -1) {
-        rc = NGX_ERROR;
-
-    } else {
-        rc = (fsync(fd) == 0) ? NGX_OK : NGX_ERROR;
-        (void) close(fd);
-    }
-
-    if (rc != NGX_OK) {
-        /* not durable: do not register it */
-        (void) unlink((char *) up->path);
-    }
-
-    return rc;
-}
-
-
 static void
 ngx_http_scandoc_upload_done(ngx_event_t *ev)
 {
@@ -614,7 +544,7 @@ ngx_http_scandoc_upload_done(ngx_event_t *ev)
         /* nobody will learn the id: leave nothing behind */
         if (up->status == 0) {
             free(up->properties);
-            ngx_http_scandoc_unlink(r, up->path, ngx_strlen(up->path));
+            ngx_http_scandoc_files_discard(r, up->path);
         }
 
         ngx_http_scandoc_finalize(r, NGX_HTTP_CLIENT_CLOSED_REQUEST);
@@ -704,7 +634,7 @@ ngx_http_scandoc_upload_register(ngx_http_request_t *r,
 
     if (rc != NGX_DONE) {
         /* Redis was not ready: the file was never registered */
-        ngx_http_scandoc_unlink(r, up->path, ngx_strlen(up->path));
+        ngx_http_scandoc_files_discard(r, up->path);
     }
 
     return rc;
@@ -723,15 +653,15 @@ ngx_http_scandoc_upload_reply(ngx_http_request_t *r,
     status = ngx_http_scandoc_reply_check(reply, ctx->fn, r->connection->log);
 
     /*
-     * A refusal (a revoked key, a quota) leaves the bytes unreferenced;
-     * without a reply we cannot know, and the janitor sweeps what was not
-     * registered.
+     * A refusal (a revoked key, a quota) leaves the bytes unreferenced.
+     * Without a reply we cannot know, and they stay: the janitor sweeps
+     * staging only, finding unregistered objects needs a Redis lookup.
      */
 
     if (reply && (status < 200 || status > 299)
         && status != NGX_HTTP_SERVICE_UNAVAILABLE)
     {
-        ngx_http_scandoc_unlink(r, up->path, ngx_strlen(up->path));
+        ngx_http_scandoc_files_discard(r, up->path);
     }
 
     return ngx_http_scandoc_reply_render(r, ctx, reply);
@@ -776,7 +706,7 @@ ngx_http_scandoc_download_reply(ngx_http_request_t *r,
     if (ngx_http_scandoc_reply_copy(r->pool, reply, 2, &rel) != NGX_OK
         || ngx_http_scandoc_reply_copy(r->pool, reply, 3, &type) != NGX_OK
         || ngx_http_scandoc_reply_copy(r->pool, reply, 4, &name) != NGX_OK
-        || !ngx_http_scandoc_path_rel_valid(&rel))
+        || !ngx_http_scandoc_storage_rel_valid(&rel))
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "scandoc: malformed %s reply", ctx->fn);
@@ -943,11 +873,11 @@ ngx_http_scandoc_delete_reply(ngx_http_request_t *r,
     {
         smcf = ngx_http_get_module_main_conf(r, ngx_http_scandoc_module);
 
-        if (ngx_http_scandoc_path_rel_valid(&rel)) {
+        if (ngx_http_scandoc_storage_rel_valid(&rel)) {
             path = ngx_http_scandoc_path(r->pool, &smcf->storage, "/%V",
                                          &rel);
             if (path) {
-                ngx_http_scandoc_unlink(r, path, ngx_strlen(path));
+                ngx_http_scandoc_files_discard(r, path);
             }
 
         } else {
@@ -960,83 +890,17 @@ ngx_http_scandoc_delete_reply(ngx_http_request_t *r,
 }
 
 
-/*
- * Removes a file in the io pool.  The task is not in the request's pool:
- * it outlives the request that asked for it.
- */
+/* the bytes of an object nobody will register, or that was deleted */
 
 static void
-ngx_http_scandoc_unlink(ngx_http_request_t *r, u_char *path, size_t len)
+ngx_http_scandoc_files_discard(ngx_http_request_t *r, u_char *path)
 {
-    ngx_http_scandoc_unlink_t     *ul;
     ngx_http_scandoc_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_scandoc_module);
 
-    ul = ngx_calloc(sizeof(ngx_http_scandoc_unlink_t) + len,
-                    r->connection->log);
-    if (ul == NULL) {
-        return;
-    }
-
-    ngx_memcpy(ul->path, path, len);
-    ul->path[len] = '\0';
-
-    ul->task.ctx = ul;
-    ul->task.handler = ngx_http_scandoc_unlink_thread;
-    ul->task.event.handler = ngx_http_scandoc_unlink_done;
-    ul->task.event.data = ul;
-    ul->task.event.log = ngx_cycle->log;
-
-    if (smcf->io_pool == NULL
-        || ngx_thread_task_post(smcf->io_pool, &ul->task) != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "scandoc: \"%s\" not removed", ul->path);
-        ngx_free(ul);
-    }
-}
-
-
-static void
-ngx_http_scandoc_unlink_thread(void *data, ngx_log_t *log)
-{
-    ngx_http_scandoc_unlink_t  *ul = data;
-
-    if (unlink((char *) ul->path) != 0 && ngx_errno != NGX_ENOENT) {
-        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
-                      "scandoc: unlink \"%s\" failed", ul->path);
-    }
-}
-
-
-static void
-ngx_http_scandoc_unlink_done(ngx_event_t *ev)
-{
-    ngx_free(ev->data);
-}
-
-
-/* a path from Redis stays inside storage: no "..", no absolute path */
-
-static ngx_int_t
-ngx_http_scandoc_path_rel_valid(ngx_str_t *rel)
-{
-    size_t  i;
-
-    if (rel->len == 0 || rel->data[0] == '/' || rel->data[0] == '.') {
-        return 0;
-    }
-
-    for (i = 0; i < rel->len; i++) {
-        if (rel->data[i] == '\0'
-            || (rel->data[i] == '.' && rel->data[i - 1] == '/'))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
+    ngx_http_scandoc_storage_discard(smcf->io_pool, path, ngx_strlen(path),
+                                     r->connection->log);
 }
 
 
@@ -1065,13 +929,3 @@ ngx_http_scandoc_path(ngx_pool_t *pool, ngx_str_t *storage,
     return p;
 }
 
-
-static ngx_int_t
-ngx_http_scandoc_mkdir(u_char *dir)
-{
-    if (mkdir((char *) dir, 0750) != 0 && ngx_errno != NGX_EEXIST) {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}

@@ -4,8 +4,9 @@
  *
  * The queue worker.  Each nginx worker claims as many tasks as it has free
  * engine slots, runs each on the engine pool (one helper per pool thread,
- * ngx_scandoc_engine.c), commits the outputs from the io pool, and reports
- * the outcome through one Function call (docs/INTERNALS.md section 1):
+ * ngx_scandoc_engine.c), commits the outputs from the io pool
+ * (ngx_scandoc_storage.c), and reports the outcome through one Function
+ * call (docs/INTERNALS.md section 1):
  *
  *   claim -> ENGINE (engine pool) -> COMMIT (io pool) -> REPORT (Redis)
  *         -> CLEAN (io pool: staging folder, stale outputs) -> freed
@@ -25,7 +26,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <ftw.h>
 #include <jansson.h>
 
 #include "ngx_scandoc.h"
@@ -33,6 +33,7 @@
 #include "ngx_scandoc_store.h"
 #include "ngx_scandoc_engine.h"
 #include "ngx_scandoc_queue.h"
+#include "ngx_scandoc_storage.h"
 
 
 /*
@@ -65,8 +66,6 @@
 /* after the grace period: time left for the hand-backs to reach Redis */
 #define NGX_HTTP_SCANDOC_SHUTDOWN_EXTRA  5000
 
-#define NGX_HTTP_SCANDOC_NAME_MAX        64
-
 /*
  * Functions that emit events take a random seed as their last argument
  * (redis/scandoc.lua derives the event ids from it): "seed_" + 16.
@@ -84,10 +83,9 @@
 typedef struct {
     json_t                     *json;       /* from the result line */
     u_char                     *src;        /* in the staging folder */
-    u_char                     *dir;        /* <storage>/<tenant>/<xx> */
-    u_char                     *dst;        /* <dir>/<id> */
+    u_char                     *dst;        /* <storage>/<rel> */
     ngx_str_t                   rel;        /* <tenant>/<xx>/<id> */
-    u_char                     *id;
+    ngx_str_t                   id;
     off_t                       size;
     unsigned                    moved:1;
 } ngx_http_scandoc_output_t;
@@ -185,12 +183,6 @@ static ngx_int_t ngx_http_scandoc_queue_output(ngx_http_scandoc_run_t *run,
     json_t *out);
 static void ngx_http_scandoc_queue_ended(ngx_event_t *ev);
 static void ngx_http_scandoc_queue_commit(void *data, ngx_log_t *log);
-static ngx_int_t ngx_http_scandoc_queue_move(ngx_http_scandoc_run_t *run,
-    ngx_http_scandoc_output_t *out);
-static ngx_int_t ngx_http_scandoc_queue_mkdir(u_char *dir, u_char *parent,
-    ngx_log_t *log);
-static ngx_int_t ngx_http_scandoc_queue_fsync_dir(u_char *dir,
-    ngx_log_t *log);
 static void ngx_http_scandoc_queue_committed(ngx_event_t *ev);
 static void ngx_http_scandoc_queue_fail(ngx_http_scandoc_run_t *run,
     const char *kind, const char *error, const char *code);
@@ -200,8 +192,6 @@ static void ngx_http_scandoc_queue_retry(ngx_event_t *ev);
 static void ngx_http_scandoc_queue_reported(redisReply *reply, void *data);
 static void ngx_http_scandoc_queue_clean(ngx_http_scandoc_run_t *run);
 static void ngx_http_scandoc_queue_remove(void *data, ngx_log_t *log);
-static int ngx_http_scandoc_queue_remove_entry(const char *path,
-    const struct stat *sb, int type, struct FTW *ftw);
 static void ngx_http_scandoc_queue_cleaned(ngx_event_t *ev);
 static void ngx_http_scandoc_queue_free(ngx_http_scandoc_run_t *run);
 static void ngx_http_scandoc_queue_heartbeat(ngx_event_t *ev);
@@ -211,7 +201,7 @@ static void ngx_http_scandoc_queue_watcher(ngx_event_t *ev);
 static void ngx_http_scandoc_queue_exit_begin(ngx_http_scandoc_queue_t *q);
 static void ngx_http_scandoc_queue_shutdown(ngx_event_t *ev);
 static void ngx_http_scandoc_queue_schedule(ngx_msec_t delay);
-static ngx_uint_t ngx_http_scandoc_queue_name(ngx_str_t *s);
+static ngx_int_t ngx_http_scandoc_queue_busy(ngx_array_t *names);
 static u_char *ngx_http_scandoc_queue_log_handler(ngx_log_t *log,
     u_char *buf, size_t len);
 
@@ -307,6 +297,12 @@ ngx_http_scandoc_queue_init(ngx_cycle_t *cycle)
     q->shutdown_ev.data = q;
     q->shutdown_ev.log = cycle->log;
 
+    if (ngx_http_scandoc_janitor_init(cycle, ngx_http_scandoc_queue_busy)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     q->started = 1;
 
     ngx_add_timer(&q->claim_ev, NGX_HTTP_SCANDOC_CLAIM_EVERY);
@@ -342,6 +338,8 @@ ngx_http_scandoc_queue_exit(ngx_cycle_t *cycle)
      */
 
     q->exited = 1;
+
+    ngx_http_scandoc_janitor_exit(cycle);
 
     for (qu = ngx_queue_head(&q->runs);
          qu != ngx_queue_sentinel(&q->runs);
@@ -581,7 +579,7 @@ ngx_http_scandoc_queue_start(ngx_str_t *text)
     tenant.data = (u_char *) json_string_value(v);
     tenant.len = tenant.data ? json_string_length(v) : 0;
 
-    if (!ngx_http_scandoc_queue_name(&task_id) || attempt <= 0) {
+    if (!ngx_http_scandoc_storage_name_valid(&task_id) || attempt <= 0) {
         /* nothing to report it under: the lease will expire */
         ngx_log_error(NGX_LOG_ALERT, q->log, 0,
                       "scandoc queue: claimed job without a task id or "
@@ -590,7 +588,7 @@ ngx_http_scandoc_queue_start(ngx_str_t *text)
         return;
     }
 
-    if (!ngx_http_scandoc_queue_name(&tenant)) {
+    if (!ngx_http_scandoc_storage_name_valid(&tenant)) {
         tenant.len = 0;
     }
 
@@ -679,7 +677,8 @@ ngx_http_scandoc_queue_run(ngx_str_t *task_id, ngx_int_t attempt,
     run->task->event.log = &run->log;
 
     p = ngx_pnalloc(pool, task_id->len + tenant->len + NGX_INT_T_LEN
-                          + q->smcf->storage.len + sizeof("/.staging/.")
+                          + q->smcf->storage.len
+                          + sizeof(NGX_HTTP_SCANDOC_STAGING "/.")
                           + task_id->len + NGX_INT_T_LEN + 3);
     if (p == NULL) {
         ngx_destroy_pool(pool);
@@ -702,8 +701,8 @@ ngx_http_scandoc_queue_run(ngx_str_t *task_id, ngx_int_t attempt,
     *p++ = '\0';
 
     run->staging.data = p;
-    p = ngx_sprintf(p, "%V/.staging/%V.%V", &q->smcf->storage,
-                    &run->task_id, &run->attempt);
+    p = ngx_sprintf(p, "%V" NGX_HTTP_SCANDOC_STAGING "/%V.%V",
+                    &q->smcf->storage, &run->task_id, &run->attempt);
     run->staging.len = p - run->staging.data;
     *p = '\0';
 
@@ -782,9 +781,7 @@ ngx_http_scandoc_queue_job(ngx_http_scandoc_run_t *run, json_t *root,
 
         /* paths come from our own Function, but they name files to read */
 
-        if (rel.len == 0 || rel.data[0] == '/'
-            || ngx_strnstr(rel.data, "..", rel.len) != NULL)
-        {
+        if (!ngx_http_scandoc_storage_rel_valid(&rel)) {
             ngx_log_error(NGX_LOG_ALERT, &run->log, 0,
                           "claimed job has a bad input path");
             goto failed;
@@ -862,37 +859,12 @@ ngx_http_scandoc_queue_engine(void *data, ngx_log_t *log)
 {
     ngx_http_scandoc_run_t *run = data;
 
-    u_char     *p;
-    ngx_err_t   err;
+    /* "<storage>/.staging" too, the first time */
 
-    /* "<storage>/.staging" first, then the attempt's own folder */
-
-    p = run->staging.data + run->staging.len;
-    while (*--p != '/') { /* void */ }
-
-    *p = '\0';
-
-    if (ngx_create_dir(run->staging.data, 0700) == NGX_FILE_ERROR
-        && ngx_errno != NGX_EEXIST)
+    if (ngx_http_scandoc_storage_mkdir(&ngx_http_scandoc_queue.smcf->storage,
+                                       run->staging.data, &run->log)
+        != NGX_OK)
     {
-        err = ngx_errno;
-        *p = '/';
-
-        ngx_log_error(NGX_LOG_CRIT, &run->log, err,
-                      ngx_create_dir_n " \"%s\" failed", run->staging.data);
-
-        run->failed = 1;
-        return;
-    }
-
-    *p = '/';
-
-    if (ngx_create_dir(run->staging.data, 0700) == NGX_FILE_ERROR
-        && ngx_errno != NGX_EEXIST)
-    {
-        ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
-                      ngx_create_dir_n " \"%s\" failed", run->staging.data);
-
         run->failed = 1;
         return;
     }
@@ -1065,8 +1037,6 @@ ngx_http_scandoc_queue_ended(ngx_event_t *ev)
 {
     ngx_http_scandoc_run_t *run = ev->data;
 
-    u_char                     *p;
-    size_t                      n;
     ngx_uint_t                  i;
     ngx_http_scandoc_job_t     *job;
     ngx_http_scandoc_queue_t   *q;
@@ -1151,43 +1121,36 @@ ngx_http_scandoc_queue_ended(ngx_event_t *ev)
         return;
     }
 
-    /* ids and final paths here; the moves themselves in the io pool */
+    /* ids and final paths here; the commits themselves in the io pool */
 
     out = run->outputs.elts;
-    n = sizeof("file_") - 1 + NGX_HTTP_SCANDOC_ID_RAND;
 
     for (i = 0; i < run->outputs.nelts; i++) {
 
-        p = ngx_pnalloc(run->pool, n + 1 + 2 * (q->smcf->storage.len + 1
-                                                + run->tenant.len + 4 + n + 1)
-                                   + run->tenant.len + 4 + n);
-        if (p == NULL) {
+        out[i].id.len = sizeof("file_") - 1 + NGX_HTTP_SCANDOC_ID_RAND;
+        out[i].id.data = ngx_pnalloc(run->pool, out[i].id.len + 1);
+
+        if (out[i].id.data == NULL) {
             ngx_http_scandoc_queue_fail(run, "crash", NULL, NULL);
             return;
         }
 
-        out[i].id = p;
-
-        if (ngx_http_scandoc_new_id(p, "file") != NGX_OK) {
+        if (ngx_http_scandoc_new_id(out[i].id.data, "file") != NGX_OK) {
             ngx_log_error(NGX_LOG_ALERT, &run->log, 0, "RAND_bytes() failed");
             ngx_http_scandoc_queue_fail(run, "crash", NULL, NULL);
             return;
         }
 
-        p += n;
-        *p++ = '\0';
+        out[i].id.data[out[i].id.len] = '\0';
 
-        out[i].dir = p;
-        p = ngx_sprintf(p, "%V/%V/%*s%Z", &q->smcf->storage, &run->tenant,
-                        (size_t) 2, out[i].id + 5);
-
-        out[i].dst = p;
-        p = ngx_sprintf(p, "%s/%s%Z", out[i].dir, out[i].id);
-
-        out[i].rel.data = p;
-        p = ngx_sprintf(p, "%V/%*s/%s", &run->tenant, (size_t) 2,
-                        out[i].id + 5, out[i].id);
-        out[i].rel.len = p - out[i].rel.data;
+        out[i].dst = ngx_http_scandoc_storage_path(run->pool,
+                                                   &q->smcf->storage,
+                                                   &run->tenant, &out[i].id,
+                                                   &out[i].rel);
+        if (out[i].dst == NULL) {
+            ngx_http_scandoc_queue_fail(run, "crash", NULL, NULL);
+            return;
+        }
     }
 
     run->task->handler = ngx_http_scandoc_queue_commit;
@@ -1219,10 +1182,17 @@ ngx_http_scandoc_queue_commit(void *data, ngx_log_t *log)
     out = run->outputs.elts;
 
     for (i = 0; i < run->outputs.nelts; i++) {
-        if (ngx_http_scandoc_queue_move(run, &out[i]) != NGX_OK) {
+        if (ngx_http_scandoc_storage_commit(
+                                      &ngx_http_scandoc_queue.smcf->storage,
+                                      out[i].src, out[i].dst, &out[i].size,
+                                      &run->log)
+            != NGX_OK)
+        {
             run->failed = 1;
             break;
         }
+
+        out[i].moved = 1;
     }
 
     if (!run->failed) {
@@ -1250,7 +1220,7 @@ ngx_http_scandoc_queue_commit(void *data, ngx_log_t *log)
 
             o = json_pack("{s:s%,s:s,s:O,s:o,s:O}",
                           "path", out[i].rel.data, out[i].rel.len,
-                          "id", (char *) out[i].id,
+                          "id", (char *) out[i].id.data,
                           "type", json_object_get(out[i].json, "type"),
                           "properties", props,
                           "suffix", json_is_integer(v) ? v : json_null());
@@ -1271,151 +1241,13 @@ ngx_http_scandoc_queue_commit(void *data, ngx_log_t *log)
 
     if (run->failed) {
         for (i = 0; i < run->outputs.nelts; i++) {
-            if (out[i].moved && ngx_delete_file(out[i].dst) == NGX_FILE_ERROR)
-            {
-                ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
-                              ngx_delete_file_n " \"%s\" failed", out[i].dst);
+            if (out[i].moved) {
+                (void) ngx_http_scandoc_storage_unlink(out[i].dst, &run->log);
             }
 
             out[i].moved = 0;
         }
     }
-}
-
-
-static ngx_int_t
-ngx_http_scandoc_queue_move(ngx_http_scandoc_run_t *run,
-    ngx_http_scandoc_output_t *out)
-{
-    u_char           *slash;
-    ngx_fd_t          fd;
-    ngx_int_t         rc;
-    ngx_file_info_t   fi;
-
-    fd = open((char *) out->src, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
-
-    if (fd == NGX_INVALID_FILE) {
-        ngx_log_error(NGX_LOG_ERR, &run->log, ngx_errno,
-                      "engine output \"%s\" cannot be opened", out->src);
-        return NGX_ERROR;
-    }
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
-        ngx_log_error(NGX_LOG_ERR, &run->log, ngx_errno,
-                      "engine output \"%s\" is not a regular file", out->src);
-        ngx_close_file(fd);
-        return NGX_ERROR;
-    }
-
-    out->size = ngx_file_size(&fi);
-
-    if (fsync(fd) == -1) {
-        ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
-                      "fsync(\"%s\") failed", out->src);
-        ngx_close_file(fd);
-        return NGX_ERROR;
-    }
-
-    ngx_close_file(fd);
-
-    /* <storage>/<tenant>, then <storage>/<tenant>/<xx> */
-
-    slash = out->dir + ngx_strlen(out->dir) - 3;
-    *slash = '\0';
-
-    rc = ngx_http_scandoc_queue_mkdir(out->dir, NULL, &run->log);
-
-    *slash = '/';
-
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    if (rc == NGX_OK) {
-        /* a new tenant folder: make its name in storage durable */
-        if (ngx_http_scandoc_queue_fsync_dir(
-                                    ngx_http_scandoc_queue.smcf->storage.data,
-                                    &run->log)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    if (ngx_http_scandoc_queue_mkdir(out->dir, slash, &run->log)
-        == NGX_ERROR)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ngx_rename_file(out->src, out->dst) == NGX_FILE_ERROR) {
-        ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
-                      ngx_rename_file_n " \"%s\" to \"%s\" failed",
-                      out->src, out->dst);
-        return NGX_ERROR;
-    }
-
-    out->moved = 1;
-
-    return ngx_http_scandoc_queue_fsync_dir(out->dir, &run->log);
-}
-
-
-/*
- * NGX_OK: made (and its name made durable in its parent when parent, the
- * '/' before the last component, is given); NGX_DECLINED: it existed.
- */
-
-static ngx_int_t
-ngx_http_scandoc_queue_mkdir(u_char *dir, u_char *parent, ngx_log_t *log)
-{
-    ngx_int_t  rc;
-
-    if (ngx_create_dir(dir, 0700) == NGX_FILE_ERROR) {
-        if (ngx_errno == NGX_EEXIST) {
-            return NGX_DECLINED;
-        }
-
-        ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
-                      ngx_create_dir_n " \"%s\" failed", dir);
-        return NGX_ERROR;
-    }
-
-    if (parent == NULL) {
-        return NGX_OK;
-    }
-
-    *parent = '\0';
-    rc = ngx_http_scandoc_queue_fsync_dir(dir, log);
-    *parent = '/';
-
-    return rc;
-}
-
-
-static ngx_int_t
-ngx_http_scandoc_queue_fsync_dir(u_char *dir, ngx_log_t *log)
-{
-    int  fd, rc;
-
-    fd = open((char *) dir, O_RDONLY|O_DIRECTORY|O_CLOEXEC);
-
-    if (fd == -1) {
-        ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
-                      "open(\"%s\") failed", dir);
-        return NGX_ERROR;
-    }
-
-    rc = fsync(fd);
-
-    if (rc == -1) {
-        ngx_log_error(NGX_LOG_CRIT, log, ngx_errno,
-                      "fsync(\"%s\") failed", dir);
-    }
-
-    close(fd);
-
-    return rc == -1 ? NGX_ERROR : NGX_OK;
 }
 
 
@@ -1651,37 +1483,15 @@ ngx_http_scandoc_queue_remove(void *data, ngx_log_t *log)
         out = run->outputs.elts;
 
         for (i = 0; i < run->outputs.nelts; i++) {
-            if (out[i].moved && ngx_delete_file(out[i].dst) == NGX_FILE_ERROR
-                && ngx_errno != NGX_ENOENT)
-            {
-                ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
-                              ngx_delete_file_n " \"%s\" failed", out[i].dst);
+            if (out[i].moved) {
+                (void) ngx_http_scandoc_storage_unlink(out[i].dst, &run->log);
             }
         }
     }
 
-    if (run->staged
-        && nftw((char *) run->staging.data,
-                ngx_http_scandoc_queue_remove_entry, 16,
-                FTW_DEPTH|FTW_PHYS|FTW_MOUNT)
-           != 0
-        && ngx_errno != NGX_ENOENT)
-    {
-        ngx_log_error(NGX_LOG_CRIT, &run->log, ngx_errno,
-                      "removing \"%s\" failed", run->staging.data);
+    if (run->staged) {
+        (void) ngx_http_scandoc_storage_remove(run->staging.data, &run->log);
     }
-}
-
-
-static int
-ngx_http_scandoc_queue_remove_entry(const char *path, const struct stat *sb,
-    int type, struct FTW *ftw)
-{
-    if (remove(path) == -1 && ngx_errno != NGX_ENOENT) {
-        return -1;
-    }
-
-    return 0;
 }
 
 
@@ -1800,7 +1610,7 @@ ngx_http_scandoc_queue_heartbeat(ngx_event_t *ev)
     /* task ids are [A-Za-z0-9_-]: no JSON escaping needed */
 
     argv = ngx_alloc((3 + 2 * n) * (sizeof(char *) + sizeof(size_t))
-                     + 2 + n * (NGX_HTTP_SCANDOC_NAME_MAX + 40
+                     + 2 + n * (NGX_HTTP_SCANDOC_STORAGE_NAME + 40
                                 + 2 * NGX_INT_T_LEN),
                      q->log);
     if (argv == NULL) {
@@ -2053,31 +1863,49 @@ ngx_http_scandoc_queue_schedule(ngx_msec_t delay)
 }
 
 
-/* ids and tenants become file names: [A-Za-z0-9_-] only */
+/*
+ * For the janitor: the staging folders of this worker's runs, whatever
+ * their age (a report may be retried long after its engine ended).
+ */
 
-static ngx_uint_t
-ngx_http_scandoc_queue_name(ngx_str_t *s)
+static ngx_int_t
+ngx_http_scandoc_queue_busy(ngx_array_t *names)
 {
-    u_char  c;
-    size_t  i;
+    u_char                    *p;
+    ngx_str_t                 *name, base;
+    ngx_queue_t               *qu;
+    ngx_http_scandoc_run_t    *run;
+    ngx_http_scandoc_queue_t  *q;
 
-    if (s->data == NULL || s->len == 0
-        || s->len > NGX_HTTP_SCANDOC_NAME_MAX)
+    q = &ngx_http_scandoc_queue;
+
+    for (qu = ngx_queue_head(&q->runs);
+         qu != ngx_queue_sentinel(&q->runs);
+         qu = ngx_queue_next(qu))
     {
-        return 0;
-    }
+        run = ngx_queue_data(qu, ngx_http_scandoc_run_t, queue);
 
-    for (i = 0; i < s->len; i++) {
-        c = s->data[i];
+        name = ngx_array_push(names);
+        if (name == NULL) {
+            return NGX_ERROR;
+        }
 
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-        {
-            return 0;
+        /* "<task>.<attempt>", after the last slash */
+
+        p = run->staging.data + run->staging.len;
+        while (*--p != '/') { /* void */ }
+
+        base.data = p + 1;
+        base.len = run->staging.data + run->staging.len - base.data;
+
+        name->len = base.len;
+        name->data = ngx_pstrdup(names->pool, &base);
+        if (name->data == NULL) {
+            return NGX_ERROR;
         }
     }
 
-    return 1;
+    return NGX_OK;
 }
 
 
