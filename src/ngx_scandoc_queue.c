@@ -151,6 +151,7 @@ typedef struct {
     ngx_event_t                    claim_ev;
     ngx_event_t                    heartbeat_ev;
     ngx_event_t                    shutdown_ev;
+    ngx_event_t                    retire_ev;
     ngx_connection_t              *watcher;
 
     ngx_msec_t                     heartbeat_every;
@@ -165,6 +166,7 @@ typedef struct {
     unsigned                       exiting:1;
     unsigned                       killed:1;
     unsigned                       gave_up:1;
+    unsigned                       retired:1;
     unsigned                       exited:1;
 } ngx_http_scandoc_queue_t;
 
@@ -200,6 +202,9 @@ static void ngx_http_scandoc_queue_heartbeaten(redisReply *reply,
 static void ngx_http_scandoc_queue_watcher(ngx_event_t *ev);
 static void ngx_http_scandoc_queue_exit_begin(ngx_http_scandoc_queue_t *q);
 static void ngx_http_scandoc_queue_shutdown(ngx_event_t *ev);
+static void ngx_http_scandoc_queue_retire(ngx_http_scandoc_queue_t *q);
+static void ngx_http_scandoc_queue_retired(redisReply *reply, void *data);
+static void ngx_http_scandoc_queue_retire_hold(ngx_event_t *ev);
 static void ngx_http_scandoc_queue_schedule(ngx_msec_t delay);
 static ngx_int_t ngx_http_scandoc_queue_busy(ngx_array_t *names);
 static u_char *ngx_http_scandoc_queue_log_handler(ngx_log_t *log,
@@ -296,6 +301,10 @@ ngx_http_scandoc_queue_init(ngx_cycle_t *cycle)
     q->shutdown_ev.handler = ngx_http_scandoc_queue_shutdown;
     q->shutdown_ev.data = q;
     q->shutdown_ev.log = cycle->log;
+
+    q->retire_ev.handler = ngx_http_scandoc_queue_retire_hold;
+    q->retire_ev.data = q;
+    q->retire_ev.log = cycle->log;
 
     if (ngx_http_scandoc_janitor_init(cycle, ngx_http_scandoc_queue_busy)
         != NGX_OK)
@@ -1802,6 +1811,10 @@ ngx_http_scandoc_queue_shutdown(ngx_event_t *ev)
             ngx_del_timer(ev);
         }
 
+        if (!q->retired) {
+            ngx_http_scandoc_queue_retire(q);
+        }
+
         return;
     }
 
@@ -1841,6 +1854,77 @@ ngx_http_scandoc_queue_shutdown(ngx_event_t *ev)
     if (!ev->timer_set) {
         ngx_add_timer(ev, NGX_HTTP_SCANDOC_SHUTDOWN_TICK);
     }
+}
+
+
+/*
+ * Every task of this worker is reported or handed back: its consumer may
+ * leave the group (DESIGN.md: only one without pending entries, which
+ * sd1_retire checks).  Best effort: a consumer left behind costs Redis a
+ * few bytes, so a refusal, an error (a library without sd1_retire) or no
+ * answer is let go.  A non-cancelable timer keeps the worker until the
+ * answer: else it would exit before the call is even sent.
+ */
+
+static void
+ngx_http_scandoc_queue_retire(ngx_http_scandoc_queue_t *q)
+{
+    size_t       argvlen[1];
+    const char  *argv[1];
+
+    q->retired = 1;
+
+    if (q->gave_up || !ngx_http_scandoc_redis_ready()) {
+        return;
+    }
+
+    argv[0] = (const char *) q->consumer.data;
+    argvlen[0] = q->consumer.len;
+
+    if (ngx_http_scandoc_fcall(NGX_HTTP_SCANDOC_FN("retire"), 1, argv,
+                               argvlen, ngx_http_scandoc_queue_retired, q)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    ngx_add_timer(&q->retire_ev, 2 * q->smcf->redis_timeout);
+}
+
+
+static void
+ngx_http_scandoc_queue_retired(redisReply *reply, void *data)
+{
+    ngx_http_scandoc_queue_t *q = data;
+
+    ngx_int_t  status;
+
+    if (q->exited) {
+        return;
+    }
+
+    if (q->retire_ev.timer_set) {
+        ngx_del_timer(&q->retire_ev);
+    }
+
+    status = ngx_http_scandoc_reply_status(reply);
+
+    if (status == NGX_HTTP_OK) {
+        ngx_log_error(NGX_LOG_INFO, q->log, 0,
+                      "scandoc queue: consumer %V retired", &q->consumer);
+
+    } else if (status == NGX_HTTP_CONFLICT) {
+        ngx_log_error(NGX_LOG_INFO, q->log, 0,
+                      "scandoc queue: consumer %V kept: it still has "
+                      "pending entries", &q->consumer);
+    }
+}
+
+
+static void
+ngx_http_scandoc_queue_retire_hold(ngx_event_t *ev)
+{
+    /* no answer in time: the worker goes without it */
 }
 
 

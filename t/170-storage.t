@@ -1,6 +1,7 @@
 # Storage, white-box: where committed objects live and with which modes
 # (uploads, raw and multipart, and task outputs alike), the janitor removing
-# stale staging entries (old mtimes) and leaving young ones.
+# stale staging entries (old mtimes) and leaving young ones, the consumer
+# retired at a graceful exit.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -75,5 +76,15 @@ ok(!-e "$storage/$tenant/" . substr($raw, 5, 2) . "/$raw", 'the deleted file is 
 
 Test::Scandoc::Server::poll_until(30, sub { !grep { !m{task_youngyoungyoung1} } $s->staging_leftovers });
 is_deeply([ grep { !m{task_youngyoungyoung1} } $s->staging_leftovers ], [], 'nothing else left in staging');
+
+# a graceful stop: every worker that ran tasks retires its consumer name
+my $consumers = sub {
+    my $info = $s->redis_cli('XINFO', 'CONSUMERS', 'sd1:queue', 'sd1') // '';
+    return scalar grep { /^name$/ } split /\n/, $info;
+};
+ok($consumers->() >= 1, 'the workers are consumers of the queue while they run');
+$s->stop_nginx;
+is($consumers->(), 0, 'no consumer is left after a graceful stop');
+like($s->error_log, qr/scandoc queue: consumer \S+ retired/, 'the retirement is logged');
 
 done_testing();
