@@ -58,6 +58,7 @@ static ngx_int_t ngx_http_scandoc_find_languages(ngx_conf_t *cf,
     ngx_http_scandoc_main_conf_t *smcf);
 static int ngx_http_scandoc_cmp_str(const void *one, const void *two);
 
+static ngx_int_t ngx_http_scandoc_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_scandoc_init_process(ngx_cycle_t *cycle);
 static void ngx_http_scandoc_exit_process(ngx_cycle_t *cycle);
 
@@ -276,7 +277,7 @@ ngx_module_t  ngx_http_scandoc_module = {
     ngx_http_scandoc_commands,             /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_scandoc_init_module,          /* init module */
     ngx_http_scandoc_init_process,         /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -1317,6 +1318,42 @@ ngx_http_scandoc_cmp_str(const void *one, const void *two)
     }
 
     return rc;
+}
+
+
+/*
+ * Once the whole configuration is read ("worker_shutdown_timeout" may come
+ * after the http block): a worker that nginx closes before the grace ends
+ * cannot hand its running tasks back, they wait out their leases.
+ */
+
+static ngx_int_t
+ngx_http_scandoc_init_module(ngx_cycle_t *cycle)
+{
+    ngx_core_conf_t               *ccf;
+    ngx_http_scandoc_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_scandoc_module);
+
+    if (smcf == NULL || !smcf->enabled) {
+        return NGX_OK;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    if (ccf->shutdown_timeout != 0
+        && ccf->shutdown_timeout != NGX_CONF_UNSET_MSEC
+        && smcf->shutdown_grace >= ccf->shutdown_timeout)
+    {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "\"scandoc_shutdown_grace\" (%M ms) should be shorter "
+                      "than \"worker_shutdown_timeout\" (%M ms): tasks "
+                      "still running when nginx closes a worker wait out "
+                      "their leases", smcf->shutdown_grace,
+                      ccf->shutdown_timeout);
+    }
+
+    return NGX_OK;
 }
 
 

@@ -1,7 +1,7 @@
 # Storage, white-box: where committed objects live and with which modes
 # (uploads, raw and multipart, and task outputs alike), the janitor removing
 # stale staging entries (old mtimes) and leaving young ones, the consumer
-# retired at a graceful exit.
+# retired at a graceful exit, and the warning about scandoc_shutdown_grace.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -16,6 +16,20 @@ my $tenant = $s->tenant;
 sub mode {
     my @st = lstat $_[0] or return 'missing';
     return sprintf '%04o', $st[2] & 07777;
+}
+
+# scandoc_shutdown_grace (10s by default) against worker_shutdown_timeout
+{
+    my $conf = sub {
+        $s->nginx_conf(main_config => "worker_shutdown_timeout $_[0];")
+    };
+    my (undef, $out) = $s->nginx_t($conf->('5s'));
+    my $want = '"scandoc_shutdown_grace" (10000 ms) should be shorter than '
+             . '"worker_shutdown_timeout" (5000 ms)';
+    like($out, qr/\Q$want\E/,
+         'nginx -t warns: grace not shorter than worker_shutdown_timeout');
+    (undef, $out) = $s->nginx_t($conf->('60s'));
+    unlike($out, qr/scandoc_shutdown_grace/, 'no warning when the grace is shorter');
 }
 
 # Stale staging entries, as a worker killed mid-task leaves them: the janitor
