@@ -19,8 +19,10 @@ my $data = "$Test::Scandoc::Server::ROOT/t/data/pdf";
 sub pdf { "$data/$_[0]" }
 sub enc { Test::Scandoc::Server::json_encode(@_) }
 
-my $latex = $s->upload_id(pdf('pysf_pdflatex-4-pages.pdf'), 'latex');
-my $habibi = $s->upload_id(pdf('pysf_habibi-rotated.pdf'), 'habibi');
+my $latex_pdf = pdf('pysf_pdflatex-4-pages.pdf');
+my $habibi_pdf = pdf('pysf_habibi-rotated.pdf');
+my $latex = $s->upload_id($latex_pdf, 'latex');
+my $habibi = $s->upload_id($habibi_pdf, 'habibi');
 my $geo = $s->upload_id(pdf('pysf_GeoTopo-komprimiert.pdf'), 'GeoTopo');
 my $locked = $s->upload_id(pdf('qpdf_20-pages.pdf'), 'locked');
 my $xi = $s->upload_id(pdf('qpdf_enc-XI-long-password.pdf'), 'xi');
@@ -41,7 +43,8 @@ sub run_task {
         my $ext = $f->{type} eq 'image/png' ? 'png' : 'pdf';
         my $path = "$dir/tmp/$f->{id}.$ext";
         Test::Scandoc::Server::spew($path, $d->{body});
-        is($f->{properties}{size}, length $d->{body}, "$label: $f->{name} size");
+        is($f->{properties}{size}, length $d->{body},
+           "$label: $f->{name} size");
         is($f->{task_id}, $id, "$label: $f->{name} names its task");
         push @out, [ $f, $path ];
     }
@@ -70,8 +73,8 @@ sub px { `identify -format '%w %h' '$_[0]' 2>/dev/null` }
         is($f->{type}, 'application/pdf', "split $f->{name}: a PDF");
         is($f->{properties}{page_count}, 1, "split $f->{name}: page_count 1");
         ok(qpdf_ok($path), "split $f->{name}: qpdf --check");
-        is(page_text($path, 1), page_text(pdf('pysf_pdflatex-4-pages.pdf'),
-                                          $k + 1), "split $f->{name}: its text");
+        is(page_text($path, 1), page_text($latex_pdf, $k + 1),
+           "split $f->{name}: its text");
     }
 
     # a split's files are the input of a merge: the pages come back whole
@@ -79,9 +82,10 @@ sub px { `identify -format '%w %h' '$_[0]' 2>/dev/null` }
                                 { input => [ $t->{id} ], name => 'again' });
     if ($merged) {
         is($merged->[0]{name}, 'again', 'merge of a split: named');
-        is($merged->[0]{properties}{page_count}, 4, 'merge of a split: 4 pages');
+        is($merged->[0]{properties}{page_count}, 4,
+           'merge of a split: 4 pages');
         is(`mutool draw -F txt -o - '$merged->[1]' 2>/dev/null`,
-           `mutool draw -F txt -o - '${\ pdf('pysf_pdflatex-4-pages.pdf')}' 2>/dev/null`,
+           `mutool draw -F txt -o - '$latex_pdf' 2>/dev/null`,
            'merge of a split: the text of the original');
     }
 }
@@ -90,7 +94,8 @@ sub px { `identify -format '%w %h' '$_[0]' 2>/dev/null` }
 # lines are the engine's, checked in t/pdf_ops.t: here the task is over
 # before a heartbeat would carry them)
 {
-    my $t = $s->wait_task($s->create_task_id(pdf => split => { input => $geo }));
+    my $t = $s->wait_task($s->create_task_id(pdf => split =>
+                                             { input => $geo }));
     is($t->{status}, 'completed', 'split of 117 pages: completed');
     my $files = $t->{result}{generated_files} // [];
     is(scalar @$files, 117, 'split of 117 pages: 117 files');
@@ -107,7 +112,7 @@ sub px { `identify -format '%w %h' '$_[0]' 2>/dev/null` }
     is($f->{properties}{page_count}, 4, 'extract-pages: page_count 4');
     ok(qpdf_ok($path), 'extract-pages: qpdf --check');
     is_deeply([ map { page_text($path, $_) } 1 .. 4 ],
-              [ map { page_text(pdf('pysf_pdflatex-4-pages.pdf'), $_) } 4, 1, 2, 2 ],
+              [ map { page_text($latex_pdf, $_) } 4, 1, 2, 2 ],
               'extract-pages: pages 4, 1, 2, 2');
 }
 
@@ -122,8 +127,8 @@ sub px { `identify -format '%w %h' '$_[0]' 2>/dev/null` }
     for my $o (@out) {
         my ($f, $path) = @$o;
         my ($page) = $f->{name} =~ /-(\d+)$/;
-        system("mutool draw -r 72 -o '$dir/tmp/m.png' '${\ pdf('pysf_habibi-rotated.pdf')}' "
-               . "$page >/dev/null 2>&1");
+        system("mutool draw -r 72 -o '$dir/tmp/m.png' '$habibi_pdf' $page "
+               . '>/dev/null 2>&1');
         is($f->{type}, 'image/png', "render $f->{name}: a PNG");
         is(px($path), px("$dir/tmp/m.png"), "render $f->{name}: mutool's size");
         is("$f->{properties}{width} $f->{properties}{height}", px($path),
@@ -136,8 +141,8 @@ sub px { `identify -format '%w %h' '$_[0]' 2>/dev/null` }
     is($t->{parameters}{dpi}, 300, 'render: dpi 300 by default');
     my ($f, $path) = @{ $out[0] // [ {}, '' ] };
     is($f->{name}, 'latex', 'render of one page: the input name');
-    system("mutool draw -r 300 -o '$dir/tmp/m.png' '${\ pdf('pysf_pdflatex-4-pages.pdf')}' "
-           . "3 >/dev/null 2>&1");
+    system("mutool draw -r 300 -o '$dir/tmp/m.png' '$latex_pdf' 3 "
+           . '>/dev/null 2>&1');
     is(px($path), px("$dir/tmp/m.png"), 'render at 300 dpi: mutool\'s size');
 }
 
@@ -194,7 +199,8 @@ sub px { `identify -format '%w %h' '$_[0]' 2>/dev/null` }
     my ($t) = run_task('split without password', split => { input => $locked },
                        'failed');
     is($t->{result}{details}{code}, 'encrypted_input', 'no password: the code');
-    like($t->{result}{error}, qr/no password was given/, 'no password: said so');
+    like($t->{result}{error}, qr/no password was given/,
+         'no password: said so');
 
     ($t) = run_task('render with a wrong password', render =>
                     { input => $locked, password => 'nope' }, 'failed');
@@ -218,7 +224,8 @@ sub px { `identify -format '%w %h' '$_[0]' 2>/dev/null` }
     ok(!defined $info->{properties}{page_count},
        'an unreadable page tree: page_count null at upload');
     ($t) = run_task('extract-pages beyond an encrypted document',
-        'extract-pages' => { input => $xi, pages => '1,99', password => $xi_pw },
+        'extract-pages' => { input => $xi, pages => '1,99',
+                             password => $xi_pw },
         'failed');
     is($t->{result}{details}{code}, 'page_out_of_range',
        'page_out_of_range once opened');

@@ -180,11 +180,9 @@ sub ok_result {
         ok(!defined((outputs($r))[0]{suffix}), 'extract-pages: no suffix');
     }
 
-    my ($one, $four) = serve(
-        { op => 'extract-pages', inputs => [ "$data/pysf_pdflatex-4-pages.pdf" ],
-          params => { pages => '1' } },
-        { op => 'extract-pages', inputs => [ "$data/pysf_pdflatex-4-pages.pdf" ],
-          params => { pages => '1,1,1,1' } });
+    my ($one, $four) = serve(map {
+        { op => 'extract-pages', params => { pages => $_ },
+          inputs => [ "$data/pysf_pdflatex-4-pages.pdf" ] } } '1', '1,1,1,1');
     if ($one->{ok} && $four->{ok}) {
         my ($a, $b) = (-s (paths($one))[0], -s (paths($four))[0]);
         cmp_ok($b, '<', $a * 1.2, "a page 4 times is not 4 copies ($b bytes, "
@@ -215,13 +213,13 @@ sub ok_result {
     if (ok_result($r, 'extract-pages of a form')) {
         my ($p) = paths($r);
         is(qpdf_check($p), 0, 'form: qpdf --check');
-        my $src = `qpdf --qdf --object-streams=disable '$data/pysf_libreoffice-form.pdf' - 2>/dev/null`;
+        my $form = "$data/pysf_libreoffice-form.pdf";
+        my $src = `qpdf --qdf --object-streams=disable '$form' - 2>/dev/null`;
         my $qdf = `qpdf --qdf --object-streams=disable '$p' - 2>/dev/null`;
         my $want = () = $src =~ m{/Subtype /Widget}g;
         my $got = () = $qdf =~ m{/Subtype /Widget}g;
         is($got, $want, "form: the $want widget annotations survive");
-        is((page_texts($p))[0], (page_texts("$data/pysf_libreoffice-form.pdf"))[0],
-           'form: same text');
+        is((page_texts($p))[0], (page_texts($form))[0], 'form: same text');
     }
 }
 
