@@ -12,6 +12,9 @@
  * The helper is the thread's own (thread-local state), spawned lazily on
  * the first job and again after it died, and reaped by the same thread:
  * workers run with SIGCHLD at SIG_DFL, so nobody else waits for it.
+ *
+ * The job line of a task is built here too, from what sd1_claim returned,
+ * so that the helper's side of the protocol is in one file.
  */
 
 
@@ -25,6 +28,7 @@
 
 #include "ngx_scandoc.h"
 #include "ngx_scandoc_engine.h"
+#include "ngx_scandoc_storage.h"
 
 
 #define NGX_HTTP_SCANDOC_LINE_START     (64 * 1024)
@@ -69,6 +73,132 @@ static __thread ngx_http_scandoc_helper_t  ngx_http_scandoc_helper = {
 };
 
 static __thread ngx_uint_t  ngx_http_scandoc_sigchld_done;
+
+
+/* the helper's job line of a claimed task (docs/INTERNALS.md section 2) */
+
+ngx_int_t
+ngx_http_scandoc_job_prepare(ngx_http_scandoc_job_t *job, json_t *claimed,
+    ngx_str_t *staging, ngx_pool_t *pool, ngx_log_t *log)
+{
+    char                          *s;
+    u_char                        *path;
+    size_t                         i;
+    json_t                        *root, *inputs, *in, *params, *v, *limits,
+                                  *list;
+    ngx_str_t                      rel;
+    json_int_t                     timeout;
+    ngx_http_scandoc_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(ngx_cycle,
+                                               ngx_http_scandoc_module);
+
+    v = json_object_get(claimed, "timeout_ms");
+    timeout = json_is_integer(v) ? json_integer_value(v)
+                                 : (json_int_t) smcf->task_timeout;
+
+    job->timeout = (ngx_msec_t) ngx_max(timeout, 1);
+
+    params = json_object_get(claimed, "parameters");
+    inputs = json_object_get(claimed, "inputs");
+
+    if (!json_is_string(json_object_get(claimed, "operation"))
+        || !json_is_object(params) || !json_is_array(inputs))
+    {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "claimed job lacks operation, parameters or inputs");
+        return NGX_ERROR;
+    }
+
+    root = json_object();
+    list = json_array();
+    limits = json_pack("{s:I,s:I,s:I,s:I}",
+                       "max_pixels", (json_int_t) smcf->max_pixels,
+                       "max_pages", (json_int_t) smcf->max_pages,
+                       "max_outputs", (json_int_t) smcf->max_outputs,
+                       "max_text", (json_int_t) smcf->max_text);
+
+    if (root == NULL || list == NULL || limits == NULL) {
+        goto failed;
+    }
+
+    json_array_foreach(inputs, i, in) {
+
+        rel.data = (u_char *) json_string_value(json_object_get(in, "path"));
+        rel.len = rel.data ? ngx_strlen(rel.data) : 0;
+
+        /* paths come from our own Function, but they name files to read */
+
+        if (!ngx_http_scandoc_storage_rel_valid(&rel)) {
+            ngx_log_error(NGX_LOG_ALERT, log, 0,
+                          "claimed job has a bad input path");
+            goto failed;
+        }
+
+        path = ngx_pnalloc(pool, smcf->storage.len + 1 + rel.len + 1);
+        if (path == NULL) {
+            goto failed;
+        }
+
+        ngx_sprintf(path, "%V/%V%Z", &smcf->storage, &rel);
+
+        v = json_object_get(in, "type");
+
+        if (json_array_append_new(list,
+                json_pack("{s:s,s:O}", "path", (char *) path,
+                          "type", v ? v : json_null()))
+            != 0)
+        {
+            goto failed;
+        }
+    }
+
+    v = json_object_get(params, "password");
+
+    if (json_object_set(root, "op", json_object_get(claimed, "operation")) != 0
+        || json_object_set(root, "params", params) != 0
+        || json_object_set_new(root, "inputs", list) != 0
+        || json_object_set_new(root, "staging",
+                               json_string((char *) staging->data))
+           != 0
+        || json_object_set_new(root, "limits", limits) != 0
+        || json_object_set(root, "password",
+                           json_is_string(v) ? v : json_null())
+           != 0)
+    {
+        list = NULL;
+        limits = NULL;
+        goto failed;
+    }
+
+    s = json_dumps(root, JSON_COMPACT);
+
+    json_decref(root);
+
+    if (s == NULL) {
+        return NGX_ERROR;
+    }
+
+    job->len = ngx_strlen(s);
+    job->line = ngx_pnalloc(pool, job->len);
+
+    if (job->line != NULL) {
+        ngx_memcpy(job->line, s, job->len);
+    }
+
+    free(s);
+
+    return job->line ? NGX_OK : NGX_ERROR;
+
+failed:
+
+    json_decref(root);
+    json_decref(list);
+    json_decref(limits);
+
+    return NGX_ERROR;
+}
+
 
 
 ngx_int_t

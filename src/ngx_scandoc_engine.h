@@ -15,6 +15,8 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
+#include <jansson.h>
+
 
 /* job->outcome */
 #define NGX_HTTP_SCANDOC_JOB_RESULT    0   /* result line in job->result */
@@ -53,6 +55,17 @@ typedef struct {
     volatile ngx_uint_t     killed;
 } ngx_http_scandoc_job_t;
 
+
+/*
+ * Event loop: the job line of a task (docs/INTERNALS.md section 2) from its
+ * claimed job (the "operation", "parameters", "inputs" and "timeout_ms"
+ * that sd1_claim returns) and the attempt's staging folder: sets
+ * job->line (allocated in pool), job->len and job->timeout.  NGX_ERROR:
+ * no helper could run it (the claimed job is unusable, which is logged, or
+ * memory ran out).
+ */
+ngx_int_t ngx_http_scandoc_job_prepare(ngx_http_scandoc_job_t *job,
+    json_t *claimed, ngx_str_t *staging, ngx_pool_t *pool, ngx_log_t *log);
 
 /*
  * Runs one job on the calling thread's helper, spawning the helper first

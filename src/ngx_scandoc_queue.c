@@ -177,8 +177,6 @@ static void ngx_http_scandoc_queue_resume(ngx_http_scandoc_queue_t *q);
 static void ngx_http_scandoc_queue_start(ngx_str_t *text);
 static ngx_http_scandoc_run_t *ngx_http_scandoc_queue_run(ngx_str_t *task_id,
     ngx_int_t attempt, ngx_str_t *tenant);
-static u_char *ngx_http_scandoc_queue_job(ngx_http_scandoc_run_t *run,
-    json_t *root, size_t *len);
 static void ngx_http_scandoc_queue_engine(void *data, ngx_log_t *log);
 static void ngx_http_scandoc_queue_answer(ngx_http_scandoc_run_t *run);
 static ngx_int_t ngx_http_scandoc_queue_output(ngx_http_scandoc_run_t *run,
@@ -557,11 +555,9 @@ ngx_http_scandoc_queue_resume(ngx_http_scandoc_queue_t *q)
 static void
 ngx_http_scandoc_queue_start(ngx_str_t *text)
 {
-    u_char                    *line;
-    size_t                     len;
     json_t                    *root, *v;
     ngx_str_t                  task_id, tenant;
-    ngx_int_t                  attempt;
+    ngx_int_t                  rc, attempt;
     json_error_t               err;
     ngx_http_scandoc_run_t    *run;
     ngx_http_scandoc_queue_t  *q;
@@ -622,18 +618,16 @@ ngx_http_scandoc_queue_start(ngx_str_t *text)
         return;
     }
 
-    line = ngx_http_scandoc_queue_job(run, root, &len);
+    rc = ngx_http_scandoc_job_prepare(&run->job, root, &run->staging,
+                                      run->pool, &run->log);
 
     json_decref(root);
 
-    if (line == NULL) {
+    if (rc != NGX_OK) {
         ngx_http_scandoc_queue_fail(run, "final",
                                     "The task could not be run.", "internal");
         return;
     }
-
-    run->job.line = line;
-    run->job.len = len;
 
     run->task->handler = ngx_http_scandoc_queue_engine;
     run->task->event.handler = ngx_http_scandoc_queue_ended;
@@ -734,130 +728,6 @@ ngx_http_scandoc_queue_run(ngx_str_t *task_id, ngx_int_t attempt,
     q->heartbeat_ev.cancelable = q->gave_up;
 
     return run;
-}
-
-
-/* the helper's job line (docs/INTERNALS.md section 2) */
-
-static u_char *
-ngx_http_scandoc_queue_job(ngx_http_scandoc_run_t *run, json_t *root,
-    size_t *len)
-{
-    char                          *s;
-    u_char                        *line, *path;
-    size_t                         i;
-    json_t                        *job, *inputs, *in, *params, *v, *limits,
-                                  *list;
-    ngx_str_t                      rel;
-    json_int_t                     timeout;
-    ngx_http_scandoc_main_conf_t  *smcf;
-
-    smcf = ngx_http_scandoc_queue.smcf;
-
-    v = json_object_get(root, "timeout_ms");
-    timeout = json_is_integer(v) ? json_integer_value(v)
-                                 : (json_int_t) smcf->task_timeout;
-
-    run->job.timeout = (ngx_msec_t) ngx_max(timeout, 1);
-
-    params = json_object_get(root, "parameters");
-    inputs = json_object_get(root, "inputs");
-
-    if (!json_is_string(json_object_get(root, "operation"))
-        || !json_is_object(params) || !json_is_array(inputs))
-    {
-        ngx_log_error(NGX_LOG_ALERT, &run->log, 0,
-                      "claimed job lacks operation, parameters or inputs");
-        return NULL;
-    }
-
-    job = json_object();
-    list = json_array();
-    limits = json_pack("{s:I,s:I,s:I,s:I}",
-                       "max_pixels", (json_int_t) smcf->max_pixels,
-                       "max_pages", (json_int_t) smcf->max_pages,
-                       "max_outputs", (json_int_t) smcf->max_outputs,
-                       "max_text", (json_int_t) smcf->max_text);
-
-    if (job == NULL || list == NULL || limits == NULL) {
-        goto failed;
-    }
-
-    json_array_foreach(inputs, i, in) {
-
-        rel.data = (u_char *) json_string_value(json_object_get(in, "path"));
-        rel.len = rel.data ? ngx_strlen(rel.data) : 0;
-
-        /* paths come from our own Function, but they name files to read */
-
-        if (!ngx_http_scandoc_storage_rel_valid(&rel)) {
-            ngx_log_error(NGX_LOG_ALERT, &run->log, 0,
-                          "claimed job has a bad input path");
-            goto failed;
-        }
-
-        path = ngx_pnalloc(run->pool, smcf->storage.len + 1 + rel.len + 1);
-        if (path == NULL) {
-            goto failed;
-        }
-
-        ngx_sprintf(path, "%V/%V%Z", &smcf->storage, &rel);
-
-        v = json_object_get(in, "type");
-
-        if (json_array_append_new(list,
-                json_pack("{s:s,s:O}", "path", (char *) path,
-                          "type", v ? v : json_null()))
-            != 0)
-        {
-            goto failed;
-        }
-    }
-
-    v = json_object_get(params, "password");
-
-    if (json_object_set(job, "op", json_object_get(root, "operation")) != 0
-        || json_object_set(job, "params", params) != 0
-        || json_object_set_new(job, "inputs", list) != 0
-        || json_object_set_new(job, "staging",
-                               json_string((char *) run->staging.data))
-           != 0
-        || json_object_set_new(job, "limits", limits) != 0
-        || json_object_set(job, "password",
-                           json_is_string(v) ? v : json_null())
-           != 0)
-    {
-        list = NULL;
-        limits = NULL;
-        goto failed;
-    }
-
-    s = json_dumps(job, JSON_COMPACT);
-
-    json_decref(job);
-
-    if (s == NULL) {
-        return NULL;
-    }
-
-    *len = ngx_strlen(s);
-
-    line = ngx_pnalloc(run->pool, *len);
-    if (line != NULL) {
-        ngx_memcpy(line, s, *len);
-    }
-
-    free(s);
-
-    return line;
-
-failed:
-
-    json_decref(job);
-    json_decref(list);
-    json_decref(limits);
-
-    return NULL;
 }
 
 
