@@ -150,4 +150,18 @@ my ($deleted) = grep { $_->{type} eq 'file.deleted' } @ev;
 is_deeply($deleted && $deleted->{data}, { id => $ids[2], name => 'page 2', type => 'image/png' },
           'file.deleted carries id, name, type');
 
+# the same links on events: take=3 from the second newest (the report was
+# [b,c,d] with a previous of take=3 from a, i.e. [a,b,c])
+{
+    my @eids = map { $_->{id} } reverse @ev;             # newest first
+    my $e = $s->request(GET => "/v1/events?take=3&from=$eids[1]");
+    is_deeply([ map { $_->{id} } @{ $e->{json}{data} // [] } ], [ @eids[1 .. 3] ],
+              'events from the second newest');
+    my ($prev) = ($e->{json}{links}{previous} // '') =~ m{^https?://[^/]+(/.*)$};
+    is($prev, "/v1/events?take=1&from=$eids[0]", 'previous: take=1 from the newest');
+    my $pe = $s->request(GET => $prev // "/v1/events?take=1&from=$eids[0]");
+    is_deeply([ map { $_->{id} } @{ $pe->{json}{data} // [] } ], [ $eids[0] ],
+              '... no item of the page again');
+}
+
 done_testing();
