@@ -110,10 +110,13 @@ unsigned char *sd_png_load(sd_job_t *job, const char *path, size_t *size);
 
 /*
  * images (sd_image.c): the header of input i against the pixel limit;
- * its pixels, decoded after that check (NULL: the job failed)
+ * its pixels, decoded after that check (NULL: the job failed); pixels
+ * written as the next output of a type, with their properties
  */
 int sd_image_check(sd_job_t *job, size_t i);
 struct Pix *sd_image_decode(sd_job_t *job, size_t i);
+int sd_image_write(sd_job_t *job, struct Pix *pix, const char *type,
+    int quality);
 int sd_image_convert(sd_job_t *job);
 void sd_image_init(void);
 

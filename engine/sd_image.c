@@ -108,7 +108,7 @@ sd_image_decode(sd_job_t *job, size_t i)
 
 /* writes pix as type into a new output and fills its properties */
 
-static int
+int
 sd_image_write(sd_job_t *job, PIX *pix, const char *type, int quality)
 {
     int          rc;
