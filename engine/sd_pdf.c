@@ -366,6 +366,8 @@ sd_pdf_copy_pages(fz_context *ctx, pdf_document *dst, pdf_document *src,
 
         for (i = 0; i < n; i++) {
             pdf_graft_mapped_page(ctx, map, -1, src, pages[i]);
+            sd_pdf_prune_resources(ctx, dst,
+                                   pdf_lookup_page_obj(ctx, dst, first + i));
         }
 
         /* links may point forward: annotations once every page is in */

@@ -95,6 +95,13 @@ int sd_pdf_authenticate(fz_context *ctx, pdf_document *doc,
 
 
 /*
+ * Gives page (of doc) resources of its own naming only what its contents
+ * use, when it shares them with other pages (sd_pdf_prune.c).  Throws.
+ */
+void sd_pdf_prune_resources(fz_context *ctx, pdf_document *doc,
+    pdf_obj *page);
+
+/*
  * Writes doc, as mupdf saved it (unencrypted), at path with its objects
  * in object streams and a cross-reference stream (sd_pdf_objstm.c).
  * Throws.

@@ -165,6 +165,27 @@ sub ok_result {
     }
 }
 
+# split of a document whose pages share one resource dictionary
+# (LibreOffice): each page keeps only the fonts its text uses
+{
+    my $in = "$data/ocrmypdf_tagged.pdf";
+    my $r = run1(split => 'ocrmypdf_tagged.pdf');
+    if (ok_result($r, 'split of pages sharing their resources')) {
+        my @o = paths($r);
+        my @src = page_texts($in);
+        my $fonts = sub {
+            my $qdf = `qpdf --qdf --object-streams=disable '$_[0]' - 2>&1`;
+            return scalar(() = $qdf =~ m{/Type /Font$}mg);
+        };
+        is($fonts->($in), 3, 'shared resources: 3 fonts in the input');
+        is($fonts->($o[1]), 2, 'shared resources: page 2 carries its 2');
+        for my $k (0, 1) {
+            is(qpdf_check($o[$k]), 0, "shared resources $k: qpdf --check");
+            is((page_texts($o[$k]))[0], $src[$k], "shared resources $k: text");
+        }
+    }
+}
+
 # extract-pages: order and repeats as written; a page repeated shares its
 # resources; links between copied pages kept and pointed at the copies
 {
