@@ -22,6 +22,7 @@
 
 #include "sd_engine.h"
 #include "sd_pages.h"
+#include "sd_imgops.h"
 
 
 #define SD_TESSDATA_DEFAULT   "/usr/share/tesseract-ocr/5/tessdata"
@@ -46,6 +47,10 @@ static const sd_runner_t  sd_runners[] = {
     { "rotate", sd_pdf_rotate },
     { "compress", sd_pdf_compress },
     { "info", sd_pdf_info },
+    { "apply-effect", sd_effect_run },
+    { "detect-documents", sd_detect_run },
+    { "warp", sd_warp_run },
+    { "scan", sd_scan_run },
     { NULL, NULL }
 };
 

@@ -84,19 +84,19 @@ const sd_op_t  sd_ops[] = {
     { "convert", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 1, 0, 1,
       sd_op_convert, sd_fields_convert },
 
-    { "apply-effect", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 1, 0, 0,
+    { "apply-effect", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 1, 0, 1,
       sd_op_apply_effect, sd_fields_effect },
 
     { "extract-text", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 0, 0, 0,
       sd_op_extract_text, sd_fields_extract_text },
 
-    { "detect-documents", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 0, 0, 0,
+    { "detect-documents", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 0, 0, 1,
       sd_op_none, sd_fields_none },
 
-    { "warp", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 1, 0, 0,
+    { "warp", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 1, 0, 1,
       sd_op_warp, sd_fields_warp },
 
-    { "scan", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 1, 0, 0,
+    { "scan", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 1, 0, 1,
       sd_op_scan, sd_fields_scan },
 
     { "merge", SD_ROUTE_PDF, SD_TYPE_PDF|SD_TYPE_IMAGE, 1, 1, 1,
