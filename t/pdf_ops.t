@@ -298,6 +298,16 @@ sub ok_result {
         is(scalar(files_in($r->{staging})), 0, "$op of page 5 of 4: no file");
     }
 
+    # a page that fits max_pixels but not the helper's memory
+    my $cmd = "'$engine' --memory 150000000 render --param dpi=600 "
+              . "-o '$tmp/mem' '$data/pysf_pdflatex-4-pages.pdf'";
+    my $out = `$cmd 2>/dev/null`;
+    is($? & 127, 0, 'render beyond the memory limit: no signal');
+    $r = eval { decode_json((split /\n/, $out)[-1]) } // {};
+    is($r->{code}, 'limit_exceeded', 'render beyond the memory limit');
+    is($r->{details}{limit}, 'memory', 'render beyond the memory limit: which');
+    is(scalar(files_in("$tmp/mem")), 0, 'render beyond memory: no file');
+
     $r = run1('extract-pages' => 'pysf_pdflatex-4-pages.pdf',
               params => { pages => '1-4,1-4' }, limits => { max_pages => 6 });
     is($r->{code}, 'limit_exceeded', 'extract-pages of 8 pages over 6');
