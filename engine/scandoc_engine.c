@@ -40,6 +40,7 @@ typedef struct {
 /* the operations this binary runs; the others fail not_implemented */
 static const sd_runner_t  sd_runners[] = {
     { "convert", sd_image_convert },
+    { "extract-text", sd_ocr_extract_text },
     { "merge", sd_pdf_merge },
     { "split", sd_pdf_split },
     { "extract-pages", sd_pdf_extract_pages },
@@ -765,6 +766,7 @@ main(int argc, char **argv)
     }
 
     sd_load_languages(tessdata ? tessdata : SD_TESSDATA_DEFAULT);
+    sd_ocr_init(tessdata ? tessdata : SD_TESSDATA_DEFAULT);
     sd_image_init();
 
     if (sd_pdf_init() != 0) {

@@ -120,6 +120,10 @@ int sd_image_write(sd_job_t *job, struct Pix *pix, const char *type,
 int sd_image_convert(sd_job_t *job);
 void sd_image_init(void);
 
+/* extract-text (sd_ocr.c): the tesseract models stay loaded across jobs */
+void sd_ocr_init(const char *tessdata);
+int sd_ocr_extract_text(sd_job_t *job);
+
 /* pdf (sd_pdf*.c): the mupdf context lives as long as the helper */
 int sd_pdf_init(void);
 int sd_pdf_merge(sd_job_t *job);

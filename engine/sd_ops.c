@@ -87,7 +87,7 @@ const sd_op_t  sd_ops[] = {
     { "apply-effect", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 1, 0, 1,
       sd_op_apply_effect, sd_fields_effect },
 
-    { "extract-text", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 0, 0, 0,
+    { "extract-text", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 0, 0, 1,
       sd_op_extract_text, sd_fields_extract_text },
 
     { "detect-documents", SD_ROUTE_IMAGE, SD_TYPE_IMAGE, 0, 0, 1,
