@@ -1,0 +1,597 @@
+# extract-text on images (issue 3), through scandoc-engine's CLI and one
+# --serve helper:
+#  - accuracy: on the 18 English pages of the corpus (t/data/ocr/, see its
+#    PROVENANCE.md) the character error rate of format plain is at most
+#    the tesseract command line's (run here, on the same files) + 0.01, and
+#    at most 0.05 on the pages turned by 90 and 180 degrees;
+#  - pages turned by 270 degrees and slightly skewed (made here with
+#    ImageMagick from the corpus pages);
+#  - markdown and html structure and json schema filling, on pages drawn
+#    here with ImageMagick (headings, lists, a table, a form with labels);
+#  - language handling, limits, corrupt input, and one helper running
+#    many jobs with each model loaded once (its stderr counts the loads).
+# No timing is measured.
+
+use strict;
+use warnings;
+use utf8;
+
+use FindBin;
+use File::Temp qw(tempdir);
+use JSON::PP;
+use Test::More;
+
+my $root = "$FindBin::Bin/..";
+my $engine = $ENV{SCANDOC_ENGINE} // "$root/build/scandoc-engine";
+my $data = "$root/t/data/ocr";
+my $tessdata = $ENV{TESSDATA_PREFIX} // '/usr/share/tesseract-ocr/5/tessdata';
+
+plan skip_all => "$engine is not built (make engine)" unless -x $engine;
+plan skip_all => 'the tesseract command line is not installed'
+    unless system('tesseract --version >/dev/null 2>&1') == 0;
+
+# the helper refuses to serve without it; the CLI runs also use it
+$ENV{OMP_THREAD_LIMIT} = 1;
+
+my $json = JSON::PP->new->canonical;
+my $tmp = tempdir(CLEANUP => 1);
+my $have_convert = system('convert -version >/dev/null 2>&1') == 0;
+my $outn = 0;
+
+my @english = qw(
+    ocrmypdf_crom.png ocrmypdf_linn.png pytess_test-small.jpg pytess_test.jpg
+    pytess_test.webp pytess_test_la.png tessjs_simple-180.jpg
+    tessjs_simple-90.jpg tessjs_simple.jpg tessjs_simple.png tessjs_simple.webp
+    tessjs_testocr.png tessjs_tyger.jpg tesstest_HelloGoogle.png
+    tesstest_phototest-rotated-180.png tesstest_phototest-rotated-R.png
+    tesstest_phototest.png tesstest_unlv_8071_093.3B.png
+);
+my %turned = map { $_ => 1 } qw(
+    tesstest_phototest-rotated-R.png tesstest_phototest-rotated-180.png
+    tessjs_simple-90.jpg tessjs_simple-180.jpg
+);
+
+sub slurp {
+    my ($path) = @_;
+    open(my $fh, '<:encoding(UTF-8)', $path) or die "$path: $!";
+    local $/;
+    return scalar <$fh>;
+}
+
+sub type_of {
+    my ($path) = @_;
+    return $path =~ /\.png$/ ? 'image/png'
+         : $path =~ /\.jpe?g$/ ? 'image/jpeg' : 'image/webp';
+}
+
+# Runs a command with stdin from a string; returns the wait status,
+# stdout and stderr (through files, so neither pipe can fill up).
+my $runs = 0;
+
+sub run {
+    my ($stdin, $env, @cmd) = @_;
+    my ($in, $err) = ("$tmp/stdin-" . ++$runs, "$tmp/stderr-$runs");
+    open(my $fh, '>:raw', $in) or die "$in: $!";
+    print $fh $stdin // '';
+    close($fh);
+
+    my $pid = open(my $out, '-|') // die "fork: $!";
+    if ($pid == 0) {
+        open(STDIN, '<', $in) or exit 126;
+        open(STDERR, '>', $err) or exit 126;
+        @ENV{keys %$env} = values %$env;
+        exec(@cmd) or exit 127;
+    }
+    local $/;
+    my $o = <$out> // '';
+    close($out);
+    my $status = $?;
+    open($fh, '<:raw', $err) or die "$err: $!";
+    my $e = <$fh> // '';
+    return ($status, $o, $e);
+}
+
+# One-shot CLI extract-text; the decoded result line.
+sub extract {
+    my ($file, $params, @opts) = @_;
+    my $dir = "$tmp/out-" . ++$outn;
+    my ($status, $out) = run(undef, {}, $engine, 'extract-text',
+                             '--params', encode_json($params), @opts,
+                             '-o', $dir, $file);
+    is($status & 127, 0, "no signal: extract-text $file");
+    my ($line) = grep { /^\{"ok"/ } split /\n/, $out;
+    my $r = $line ? decode_json($line)
+                  : { ok => JSON::PP::false, error => "no result: $out" };
+    opendir(my $d, $dir);
+    my @left = $d ? grep { !/^\./ } readdir($d) : ();
+    is_deeply(\@left, [], "extract-text $file writes no file");
+    return $r;
+}
+
+sub content {
+    my ($r, $what) = @_;
+    ok($r->{ok}, "$what: ok") or diag($json->encode($r));
+    return $r->{result}{content} // '';
+}
+
+# One --serve helper fed the jobs; returns the result lines (decoded, in
+# order), the number of progress lines and the helper's stderr.
+sub serve {
+    my ($env, @jobs) = @_;
+    my $n = 0;
+    my $lines = join('', map {
+        my ($file, $params) = @$_;
+        encode_json({
+            op => 'extract-text',
+            params => { input => sprintf('file_ocrtst%010d', $n++),
+                        %$params },
+            inputs => [ { path => $file, type => type_of($file) } ],
+            staging => "$tmp/serve-" . ++$outn,
+            limits => {},
+        }) . "\n";
+    } @jobs);
+    my ($status, $out, $err) = run($lines, $env, $engine, '--serve');
+    is($status, 0, '--serve exits 0 at the end of its input');
+    my @lines = map { decode_json($_) } split /\n/, $out;
+    my @results = grep { exists $_->{ok} } @lines;
+    my $progress = grep { exists $_->{progress} } @lines;
+    is(scalar @results, scalar @jobs, '--serve answers every job');
+    return (\@results, $progress, $err);
+}
+
+sub normalize {
+    my ($s) = @_;
+    $s =~ s/\s+/ /g;
+    $s =~ s/^ | $//g;
+    return $s;
+}
+
+# Levenshtein distance computed in a diagonal band of width k, doubled
+# until the distance fits in it (then it is exact): O(n k), not O(n m).
+sub distance {
+    my ($s, $t) = @_;
+    my @a = split //, $s;
+    my @b = split //, $t;
+    my ($n, $m) = (scalar @a, scalar @b);
+    return $m unless $n;
+    return $n unless $m;
+    my $max = $n > $m ? $n : $m;
+
+    for (my $k = 32; ; $k *= 2) {
+        my $inf = $n + $m + 1;
+        my @prev = map { $_ <= $k ? $_ : $inf } 0 .. $m;
+        for my $i (1 .. $n) {
+            my @cur = ($inf) x ($m + 1);
+            $cur[0] = $i <= $k ? $i : $inf;
+            my $lo = $i - $k < 1 ? 1 : $i - $k;
+            my $hi = $i + $k > $m ? $m : $i + $k;
+            my $c = $a[$i - 1];
+            for my $j ($lo .. $hi) {
+                my $d = $prev[$j - 1] + ($c eq $b[$j - 1] ? 0 : 1);
+                $d = $prev[$j] + 1 if $prev[$j] + 1 < $d;
+                $d = $cur[$j - 1] + 1 if $cur[$j - 1] + 1 < $d;
+                $cur[$j] = $d;
+            }
+            @prev = @cur;
+        }
+        return $prev[$m] if $prev[$m] <= $k || $k >= $max;
+    }
+}
+
+sub cer {
+    my ($truth, $text) = @_;
+    my ($g, $h) = (normalize($truth), normalize($text));
+    return distance($g, $h) / length($g);
+}
+
+# A strict well-formedness check of an XML fragment (tags nest, entities
+# are known, no stray "<" or "&"): the fragment's own parser, no library.
+sub well_formed {
+    my ($xml) = @_;
+    my @open;
+    while (length $xml) {
+        if ($xml =~ s/^<\/([A-Za-z][A-Za-z0-9]*)>//) {
+            return "</$1> closes " . ($open[-1] // 'nothing')
+                unless @open && $open[-1] eq $1;
+            pop @open;
+        } elsif ($xml =~ s/^<([A-Za-z][A-Za-z0-9]*)((?:\s+[a-z]+="[^"<&]*")*)\s*(\/?)>//) {
+            push @open, $1 unless $3;
+        } elsif ($xml =~ s/^&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);//) {
+        } elsif ($xml =~ s/^[^<&]+//) {
+        } else {
+            return 'stray markup at: ' . substr($xml, 0, 30);
+        }
+    }
+    return @open ? "unclosed <$open[-1]>" : '';
+}
+
+sub xmllint_ok {
+    my ($xml) = @_;
+    return 1 unless system('xmllint --version >/dev/null 2>&1') == 0;
+    my ($status) = run("<root>$xml</root>", {}, 'xmllint', '--noout', '-');
+    return $status == 0;
+}
+
+
+# --- accuracy: the 18 English pages, one helper, against the CLI ---------
+
+{
+    my ($results, $progress, $err) = serve({},
+        map { [ "$data/$_", { format => 'plain' } ] } @english);
+
+    my (@rows, $worse);
+    for my $i (0 .. $#english) {
+        my $f = $english[$i];
+        my $truth = slurp("$data/$f.gt.txt");
+        my $r = $results->[$i];
+        ok($r->{ok}, "$f: recognized") or diag($json->encode($r));
+        is($r->{result}{format}, 'plain', "$f: format");
+
+        my (undef, $cli) = run(undef, {}, 'tesseract', "$data/$f", '-',
+                               '-l', 'eng');
+        utf8::decode($cli);
+        my $text = $r->{result}{content} // '';
+        my ($mine, $theirs) = (cer($truth, $text), cer($truth, $cli));
+        push @rows, sprintf("%-36s %.4f  %.4f", $f, $mine, $theirs);
+
+        cmp_ok($mine, '<=', $theirs + 0.01,
+               "$f: CER $mine within the command line's $theirs + 0.01");
+        cmp_ok($mine, '<=', 0.05, "$f: turned page read upright")
+            if $turned{$f};
+    }
+    note(join("\n", 'CER per file: scandoc, tesseract CLI', @rows));
+
+    # the helper loaded each model once for the 18 jobs
+    my @loads = $err =~ /tesseract model (\S+) loaded/g;
+    is(scalar(grep { $_ eq 'eng' } @loads), 1, 'eng loaded once in 18 jobs');
+    cmp_ok(scalar(grep { $_ eq 'osd' } @loads), '<=', 1, 'osd at most once');
+    is(scalar @loads, scalar(grep { /^(?:eng|osd)$/ } @loads),
+       'no other model loaded');
+    cmp_ok($progress, '>=', 2 * @english, 'progress lines for every job');
+}
+
+
+# --- turned by 270 degrees, and slightly skewed --------------------------
+
+SKIP: {
+    skip 'ImageMagick convert is not installed', 6 unless $have_convert;
+
+    my $photo = "$data/tesstest_phototest.png";
+    my $truth = slurp("$photo.gt.txt");
+
+    system('convert', $photo, '-rotate', '270', "$tmp/photo-270.png") == 0
+        or die 'convert';
+    system('convert', "$data/tessjs_simple.png", '-rotate', '270',
+           "$tmp/simple-270.png") == 0 or die 'convert';
+    system('convert', $photo, '-background', 'white', '-rotate', '2.5',
+           "$tmp/photo-skew.png") == 0 or die 'convert';
+
+    for my $c ([ 'photo-270.png', $truth ],
+               [ 'simple-270.png', slurp("$data/tessjs_simple.png.gt.txt") ],
+               [ 'photo-skew.png', $truth ])
+    {
+        my ($f, $t) = @$c;
+        my $text = content(extract("$tmp/$f", { format => 'plain' }), $f);
+        cmp_ok(cer($t, $text), '<=', 0.05, "$f: read upright and straight");
+    }
+}
+
+
+# --- markdown and html structure -----------------------------------------
+
+SKIP: {
+    skip 'ImageMagick convert is not installed', 30 unless $have_convert;
+
+    my @draw = (
+        [ 64, 100, 150, 'Quarterly Report' ],
+        [ 28, 100, 260, 'This report covers the sales of the third quarter and' ],
+        [ 28, 100, 305, 'compares them with the same period of last year.' ],
+        [ 40, 100, 420, 'Highlights' ],
+        [ 28, 130, 510, "\x{2022} Revenue grew in every region" ],
+        [ 28, 130, 560, "\x{2022} Costs stayed flat" ],
+        [ 28, 130, 610, "\x{2022} Two new stores opened" ],
+        [ 28, 100, 720, 'Next steps are planned as follows:' ],
+        [ 28, 130, 800, '1. Hire more staff' ],
+        [ 28, 130, 850, '2. Open the online shop' ],
+        [ 28, 130, 900, '3. Review the prices' ],
+        [ 40, 100, 1030, 'Sales by region' ],
+        [ 28, 100, 1120, 'Region' ], [ 28, 600, 1120, 'Units' ],
+        [ 28, 1000, 1120, 'Revenue' ],
+        [ 28, 100, 1170, 'North' ], [ 28, 600, 1170, '1,200' ],
+        [ 28, 1000, 1170, '$ 24,000' ],
+        [ 28, 100, 1220, 'South' ], [ 28, 600, 1220, '950' ],
+        [ 28, 1000, 1220, '$ 19,500' ],
+        [ 28, 100, 1270, 'West' ], [ 28, 600, 1270, '2,340' ],
+        [ 28, 1000, 1270, '$ 46,800' ],
+        [ 28, 100, 1380, 'Prepared by the finance team & checked <twice>.' ],
+    );
+    draw("$tmp/report.png", 1700, 1500, @draw);
+
+    my $md = content(extract("$tmp/report.png", { format => 'markdown' }),
+                     'markdown');
+    like($md, qr/^# Quarterly Report\n/, 'markdown: title is a level 1 heading');
+    like($md, qr/^#{2,3} Highlights$/m, 'markdown: section heading');
+    like($md, qr/^#{2,3} Sales by region$/m, 'markdown: second section heading');
+    like($md, qr/^This report covers the sales of the third quarter and compares them with the same period of last year\.$/m,
+         'markdown: a paragraph is one line of text');
+    like($md, qr/^- Revenue grew in every region\n- Costs stayed flat\n- Two new stores opened$/m,
+         'markdown: bullet list');
+    like($md, qr/^1\. Hire more staff\n2\. Open the online shop\n3\. Review the prices$/m,
+         'markdown: numbered list');
+    like($md, qr/^\| Region \| Units \| Revenue \|\n\| --- \| --- \| --- \|\n\| North \| 1,200 \| \$ 24,000 \|\n\| South \| 950 \| \$ 19,500 \|\n\| West \| 2,340 \| \$ 46,800 \|$/m,
+         'markdown: pipe table');
+    like($md, qr/checked \\<twice>/, 'markdown: "<" escaped');
+    like($md, qr/\n\n# |\n\n## |\n\n- /, 'markdown: blocks apart');
+
+    my $html = content(extract("$tmp/report.png", { format => 'html' }),
+                       'html');
+    is(well_formed($html), '', 'html: well-formed fragment');
+    ok(xmllint_ok($html), 'html: xmllint accepts it inside a root');
+    like($html, qr{<h1>Quarterly Report</h1>}, 'html: h1');
+    like($html, qr{<h[23]>Highlights</h[23]>}, 'html: section heading');
+    like($html, qr{<ul>\s*<li>Revenue grew in every region</li>\s*<li>Costs stayed flat</li>\s*<li>Two new stores opened</li>\s*</ul>},
+         'html: ul');
+    like($html, qr{<ol>\s*<li>Hire more staff</li>\s*<li>Open the online shop</li>\s*<li>Review the prices</li>\s*</ol>},
+         'html: ol');
+    like($html, qr{<table>\s*<tr><th>Region</th><th>Units</th><th>Revenue</th></tr>\s*<tr><td>North</td><td>1,200</td><td>\$ 24,000</td></tr>},
+         'html: table');
+    is(() = $html =~ /<tr>/g, 4, 'html: four table rows');
+    like($html, qr{<p>Prepared by the finance team &amp; checked &lt;twice&gt;\.</p>},
+         'html: text escaped');
+
+    my $plain = content(extract("$tmp/report.png", { format => 'plain' }),
+                        'plain');
+    like($plain, qr/^Quarterly Report\n\n/, 'plain: title, then a blank line');
+    like($plain, qr/third quarter and\ncompares them/,
+         'plain: lines of a paragraph as printed');
+    unlike($plain, qr/[#|]/, 'plain: no markup');
+    cmp_ok(scalar(split /\n\n/, $plain), '>=', 6,
+           'plain: paragraphs apart');
+
+    # a table drawn with a grid: its rules are not text
+    system('convert', '-size', '1200x420', 'xc:white', '-fill', 'none',
+           '-stroke', 'black', '-strokewidth', '2',
+           '-draw', 'rectangle 50,50 1100,350',
+           (map { ('-draw', "line 50,$_ 1100,$_") } 110, 170, 230, 290),
+           (map { ('-draw', "line $_,50 $_,350") } 400, 750),
+           "$tmp/grid-lines.png") == 0 or die 'convert';
+    my @cells = ([ 'Name', 'Age', 'City' ], [ 'Alice', '34', 'Paris' ],
+                 [ 'Bob', '27', 'Berlin' ], [ 'Carol', '45', 'New York' ],
+                 [ 'Dave', '52', 'Rome' ]);
+    draw("$tmp/grid.png", 1200, 420, map {
+        my $r = $_;
+        map { [ 28, 70 + 350 * $_, 92 + 60 * $r, $cells[$r][$_] ] } 0 .. 2
+    } 0 .. $#cells);
+    system('convert', "$tmp/grid.png", "$tmp/grid-lines.png", '-compose',
+           'multiply', '-composite', "$tmp/grid.png") == 0 or die 'convert';
+    my $grid = content(extract("$tmp/grid.png", { format => 'markdown' }),
+                       'ruled table');
+    is($grid, join('', map { '| ' . join(' | ', @$_) . " |\n" }
+                           $cells[0], [ ('---') x 3 ], @cells[1 .. 4]),
+       'markdown: a ruled table');
+
+    # html of every corpus page is well-formed too
+    for my $f (qw(ocrmypdf_linn.png tessjs_tyger.jpg)) {
+        my $h = content(extract("$data/$f", { format => 'html' }), $f);
+        is(well_formed($h), '', "$f: html well-formed");
+        like($h, qr/<h1>/, "$f: has a title");
+    }
+    my $h = content(extract("$data/ocrmypdf_linn.png",
+                            { format => 'markdown' }), 'linn markdown');
+    cmp_ok(() = $h =~ /^- /mg, '>=', 15, 'linn: bullet items found');
+}
+
+
+# --- json: a schema filled from a form -----------------------------------
+
+SKIP: {
+    skip 'ImageMagick convert is not installed', 8 unless $have_convert;
+
+    draw("$tmp/form.png", 1400, 1100,
+        [ 30, 80, 100, 'INVOICE' ],
+        [ 30, 80, 200, 'Invoice No: INV-2024-0042' ],
+        [ 30, 800, 200, 'Date: 12/03/2024' ],
+        [ 30, 80, 260, 'Customer: Acme Widgets Ltd' ],
+        [ 30, 80, 320, 'Paid: Yes' ],
+        [ 30, 800, 320, 'Referense: ABC-77' ],
+        [ 30, 80, 400, 'Billing address' ],
+        [ 30, 80, 445, '12 Harbour Road, Springfield' ],
+        [ 30, 80, 560, 'Description' ], [ 30, 700, 560, 'Qty' ],
+        [ 30, 1000, 560, 'Amount' ],
+        [ 30, 80, 610, 'Blue widget' ], [ 30, 700, 610, '3' ],
+        [ 30, 1000, 610, '$ 1,250.00' ],
+        [ 30, 80, 660, 'Red gadget' ], [ 30, 700, 660, '12' ],
+        [ 30, 1000, 660, '$ 89.90' ],
+        [ 30, 80, 710, 'Spare parts' ], [ 30, 700, 710, '1' ],
+        [ 30, 1000, 710, '$ 15.00' ],
+        [ 30, 600, 850, 'Total amount:' ], [ 30, 1000, 850, '$ 1,354.90' ],
+        [ 30, 80, 950, 'Amount due: EUR 2.345,50' ],
+    );
+
+    my $schema = {
+        type => 'object',
+        properties => {
+            invoice_number => { type => 'string' },
+            date => { type => 'string', format => 'date' },
+            customer => { type => 'string' },
+            paid => { type => 'boolean' },
+            reference => { type => 'string' },
+            billingAddress => { type => 'string' },
+            total => { type => 'number', description => 'Total amount' },
+            amountDue => { type => 'number' },
+            items => { type => 'array', items => {
+                type => 'object',
+                properties => {
+                    description => { type => 'string' },
+                    qty => { type => 'integer', description => 'Quantity' },
+                    amount => { type => 'number' },
+                } } },
+            shipping_method => { type => 'string' },
+            buyer => { type => 'object', properties => {
+                customer => { type => 'string' } } },
+        },
+    };
+    my $r = extract("$tmp/form.png", { format => 'json', schema => $schema });
+    my $content = content($r, 'json');
+    is($r->{result}{format}, 'json', 'json: format');
+    my $got = eval { decode_json($content) } // {};
+    is_deeply($got, {
+        invoice_number => 'INV-2024-0042',
+        date => '12/03/2024',
+        customer => 'Acme Widgets Ltd',
+        paid => JSON::PP::true,
+        reference => 'ABC-77',
+        billingAddress => '12 Harbour Road, Springfield',
+        total => 1354.9,
+        amountDue => 2345.5,
+        items => [
+            { description => 'Blue widget', qty => 3, amount => 1250 },
+            { description => 'Red gadget', qty => 12, amount => 89.9 },
+            { description => 'Spare parts', qty => 1, amount => 15 },
+        ],
+        shipping_method => undef,
+        buyer => { customer => 'Acme Widgets Ltd' },
+    }, 'json: the form filled in, missing fields null')
+        or diag($content);
+    ok(JSON::PP::is_bool($got->{paid}), 'json: boolean is a JSON boolean');
+    like($content, qr/"qty":3[,}]/, 'json: integer without a fraction');
+
+    # the content keeps the schema's property order (given as text here:
+    # perl hashes have none)
+    my $params = '{"format":"json","schema":{"type":"object","properties":'
+               . '{"total":{"type":"number","description":"Total amount"},'
+               . '"customer":{"type":"string"},"paid":{"type":"boolean"}}}}';
+    my (undef, $out) = run(undef, {}, $engine, 'extract-text', '--params',
+                           $params, '-o', "$tmp/order", "$tmp/form.png");
+    my ($line) = grep { /^\{"ok"/ } split /\n/, $out;
+    my $c = $line ? decode_json($line)->{result}{content} // '' : '';
+    like($c, qr/^\{"total":1354\.9,"customer":"Acme Widgets Ltd","paid":true\}$/,
+         'json: content in the schema\'s order');
+
+    # OCR slips on the page: words run together, a "1" for an "l", an "O"
+    # for a "0"
+    draw("$tmp/slips.png", 1000, 260,
+         [ 30, 50, 100, 'InvoiceNumber: 7781' ],
+         [ 30, 50, 180, 'Tota1 due: 1O0.50' ]);
+    $r = extract("$tmp/slips.png", { format => 'json', schema => {
+        type => 'object', properties => {
+            invoice_number => { type => 'integer' },
+            total_due => { type => 'number' } } } });
+    is_deeply(eval { decode_json(content($r, 'json slips')) },
+              { invoice_number => 7781, total_due => 100.5 },
+              'json: labels and numbers read through OCR slips');
+
+    # a schema that is an array of rows at the top
+    $r = extract("$tmp/form.png", { format => 'json', schema => {
+        type => 'array', items => { type => 'object', properties => {
+            description => { type => 'string' },
+            amount => { type => 'number' } } } } });
+    is_deeply(eval { decode_json(content($r, 'json rows')) }, [
+        { description => 'Blue widget', amount => 1250 },
+        { description => 'Red gadget', amount => 89.9 },
+        { description => 'Spare parts', amount => 15 },
+    ], 'json: top-level array from the table rows');
+}
+
+
+# --- language, models, limits, bad input ---------------------------------
+
+{
+    my $photo = "$data/tesstest_phototest.png";
+    my $truth = slurp("$photo.gt.txt");
+
+    my $r = extract($photo, { format => 'plain', language => 'eng' });
+    cmp_ok(cer($truth, content($r, 'language eng')), '<=', 0.01,
+           'language eng');
+
+    $r = extract($photo, { format => 'plain', language => 'deu' });
+    ok(!$r->{ok}, 'a language not installed is refused');
+    like($r->{error} // '', qr/deu is not installed; available: .*eng/,
+         'the refusal lists the installed languages');
+
+    $r = extract($photo, { format => 'plain', language => 'osd' });
+    ok(!$r->{ok}, 'osd is not a language to read in');
+
+    # a second language combination gets its own model, loaded once; the
+    # first one stays loaded (a tessdata folder with "xyz" = eng's model)
+    my $td = "$tmp/tessdata";
+    mkdir($td) or die "$td: $!";
+    for my $m (qw(eng osd)) {
+        symlink("$tessdata/$m.traineddata", "$td/$m.traineddata") or die $!;
+    }
+    symlink("$tessdata/eng.traineddata", "$td/xyz.traineddata") or die $!;
+
+    my ($results, undef, $err) = serve({ TESSDATA_PREFIX => $td },
+        [ $photo, { format => 'plain' } ],
+        [ $photo, { format => 'plain', language => 'eng+xyz' } ],
+        [ $photo, { format => 'markdown', language => 'eng' } ],
+        [ $photo, { format => 'plain', language => 'eng+xyz' } ],
+        [ "$data/tessjs_simple-90.jpg", { format => 'html' } ],
+    );
+    for my $i (0 .. 3) {
+        ok($results->[$i]{ok}, "serve job $i: ok")
+            or diag($json->encode($results->[$i]));
+        cmp_ok(cer($truth, $results->[$i]{result}{content} // ''), '<=', 0.01,
+               "serve job $i: text");
+    }
+    is($results->[4]{result}{content}, "<p>Tesseract.js</p>\n",
+       'serve job 4: html of a turned word');
+    my @loads = $err =~ /tesseract model (\S+) loaded/g;
+    is_deeply([ sort @loads ], [ qw(eng eng+xyz osd) ],
+              'each model loaded once across five jobs') or diag($err);
+
+    $r = extract($photo, { format => 'plain' }, '--limit', 'max_pixels=1000');
+    is($r->{code}, 'limit_exceeded', 'max_pixels: limit_exceeded');
+    is($r->{details}{limit}, 'max_pixels', 'max_pixels: named');
+
+    $r = extract($photo, { format => 'plain' }, '--limit', 'max_text=20');
+    is($r->{code}, 'limit_exceeded', 'max_text: limit_exceeded');
+    is($r->{details}{limit}, 'max_text', 'max_text: named');
+
+    # a PNG cut inside its image data
+    open(my $in, '<:raw', "$data/tesstest_HelloGoogle.png") or die $!;
+    read($in, my $head, 300);
+    open(my $cut, '>:raw', "$tmp/cut.png") or die $!;
+    print $cut $head;
+    close($cut);
+    $r = extract("$tmp/cut.png", { format => 'plain' });
+    is($r->{code}, 'corrupt_input', 'truncated PNG: corrupt_input');
+}
+
+
+# --- every bad image of the foundation's table, one helper ---------------
+
+{
+    my $bad = "$root/t/data/bad";
+    open(my $fh, '<', "$root/t/data/bad_outcomes.tsv") or die $!;
+    my @rows = grep { $_->[2] eq 'convert' && $_->[1] eq '201' }
+               map { chomp; [ split /\t/ ] } grep { !/^\s*(#|$)/ } <$fh>;
+    cmp_ok(scalar @rows, '>=', 5, 'the table has image rows');
+
+    # the same outcome as convert's: both read the image the same way
+    my ($results) = serve({},
+        map { [ "$bad/$_->[0]", { format => 'plain' } ] } @rows);
+    for my $i (0 .. $#rows) {
+        my ($file, undef, undef, $outcome, $reason) = @{ $rows[$i] };
+        my $r = $results->[$i] // {};
+        is($r->{ok} ? 'completed' : "failed:" . ($r->{code} // '?'),
+           $outcome, "$file: extract-text $outcome ($reason)");
+    }
+}
+
+done_testing();
+
+
+# Draws lines of text (size, x, y, text) on a white page with ImageMagick.
+sub draw {
+    my ($path, $w, $h, @lines) = @_;
+    my @cmd = ('convert', '-size', "${w}x$h", 'xc:white', '-fill', 'black',
+               '-font', 'DejaVu-Sans');
+    for my $l (@lines) {
+        my ($size, $x, $y, $text) = @$l;
+        (my $q = $text) =~ s/(['\\])/\\$1/g;
+        utf8::encode($q);
+        push @cmd, '-pointsize', $size, '-draw', "text $x,$y '$q'";
+    }
+    system(@cmd, '-type', 'Grayscale', $path) == 0 or die "convert $path";
+}
