@@ -33,7 +33,7 @@
 #define SD_OCR_WEAK           50     /* ... below it, OSD is second-guessed */
 #define SD_OCR_BETTER         10     /* what another orientation must gain */
 #define SD_SKEW_MIN           0.25   /* degrees; less is left to tesseract */
-#define SD_SKEW_MAX           10.0
+#define SD_SKEW_MAX           10.0   /* degrees searched either way */
 #define SD_SKEW_CONF          3.0    /* leptonica's own threshold */
 #define SD_RULE_FRACTION      10     /* a rule spans this part of a side */
 #define SD_RULE_MIN           40     /* ... or this many pixels */
@@ -225,7 +225,11 @@ sd_ocr_deskew(PIX *pix, float *angle)
         return pixClone(pix);
     }
 
-    if (pixFindSkew(bin, angle, &conf) != 0 || conf < SD_SKEW_CONF
+    /* leptonica's default sweep (7 degrees) misses 7 itself */
+
+    if (pixFindSkewSweepAndSearch(bin, angle, &conf, 4, 2, SD_SKEW_MAX, 1.0,
+                                  0.01)
+        != 0 || conf < SD_SKEW_CONF
         || fabsf(*angle) < SD_SKEW_MIN || fabsf(*angle) > SD_SKEW_MAX)
     {
         *angle = 0;
@@ -571,7 +575,7 @@ static PIX *
 sd_ocr_unrule(PIX *pix)
 {
     PIX      *bin, *h, *v, *lines, *wide, *gray;
-    l_int32   len, empty;
+    l_int32   len, empty, black;
 
     len = pixGetWidth(pix) < pixGetHeight(pix) ? pixGetWidth(pix)
                                                 : pixGetHeight(pix);
@@ -580,6 +584,18 @@ sd_ocr_unrule(PIX *pix)
 
     bin = pixConvertTo1(pix, 130);
     if (bin == NULL) {
+        return pixClone(pix);
+    }
+
+    /*
+     * Light text on a dark page: the background is all "runs"; tesseract
+     * reads such pages inverted on its own.
+     */
+
+    if (pixCountPixels(bin, &black, NULL) != 0
+        || black > pixGetWidth(bin) * pixGetHeight(bin) / 2)
+    {
+        pixDestroy(&bin);
         return pixClone(pix);
     }
 
