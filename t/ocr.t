@@ -4,8 +4,8 @@
 #    PROVENANCE.md) the character error rate of format plain is at most
 #    the tesseract command line's (run here, on the same files) + 0.01, and
 #    at most 0.05 on the pages turned by 90 and 180 degrees;
-#  - pages turned by 270 degrees and slightly skewed (made here with
-#    ImageMagick from the corpus pages);
+#  - pages turned by 270 degrees, skewed by up to 7 degrees, or printed
+#    light on dark (made here with ImageMagick from the corpus pages);
 #  - markdown and html structure and json schema filling, on pages drawn
 #    here with ImageMagick (headings, lists, a table, a form with labels);
 #  - language handling, limits, corrupt input, and one helper running
@@ -254,7 +254,7 @@ sub xmllint_ok {
 # --- turned by 270 degrees, and slightly skewed --------------------------
 
 SKIP: {
-    skip 'ImageMagick convert is not installed', 6 unless $have_convert;
+    skip 'ImageMagick convert is not installed', 10 unless $have_convert;
 
     my $photo = "$data/tesstest_phototest.png";
     my $truth = slurp("$photo.gt.txt");
@@ -265,10 +265,16 @@ SKIP: {
            "$tmp/simple-270.png") == 0 or die 'convert';
     system('convert', $photo, '-background', 'white', '-rotate', '2.5',
            "$tmp/photo-skew.png") == 0 or die 'convert';
+    system('convert', $photo, '-background', 'white', '-rotate', '-7',
+           "$tmp/photo-skew-7.png") == 0 or die 'convert';
+    system('convert', $photo, '-negate', "$tmp/photo-negated.png") == 0
+        or die 'convert';
 
     for my $c ([ 'photo-270.png', $truth ],
                [ 'simple-270.png', slurp("$data/tessjs_simple.png.gt.txt") ],
-               [ 'photo-skew.png', $truth ])
+               [ 'photo-skew.png', $truth ],
+               [ 'photo-skew-7.png', $truth ],
+               [ 'photo-negated.png', $truth ])
     {
         my ($f, $t) = @$c;
         my $text = content(extract("$tmp/$f", { format => 'plain' }), $f);
