@@ -469,7 +469,7 @@ sub qpdf_ok {
         [ 'limit_exceeded', 'a decompression bomb' ],
         [ 'corrupt_input', 'a PDF mupdf cannot open' ],
         [ 1, 'a good convert after bad jobs' ],
-        [ 'not_implemented', 'warp (validated, not implemented yet)' ],
+        [ 1, 'a warp after bad jobs' ],
         [ 'internal', 'params that do not validate' ],
         [ 1, 'a merge with a password, after all that' ],
     );
@@ -505,7 +505,7 @@ sub qpdf_ok {
     is($results[7]{outputs}[0]{properties}{page_count}, 21,
        '--serve: merge page_count') if $results[7]{ok};
     my @left = files_in($dir);
-    is(scalar(@left), 2, '--serve: only the two good outputs are left')
+    is(scalar(@left), 3, '--serve: only the three good outputs are left')
         or diag("@left");
 
     ($status) = run("$tmp/jobs", { OMP_THREAD_LIMIT => undef },
