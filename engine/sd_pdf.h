@@ -95,6 +95,13 @@ int sd_pdf_authenticate(fz_context *ctx, pdf_document *doc,
 
 
 /*
+ * Whether the page has text a search finds (invisible text, an OCR
+ * layer, included); for info and for the pages extract-text and ocr
+ * must recognize (sd_pdf_info.c).  Throws.
+ */
+int sd_pdf_page_has_text(fz_context *ctx, fz_page *page);
+
+/*
  * Gives page (of doc) resources of its own naming only what its contents
  * use, when it shares them with other pages (sd_pdf_prune.c).  Throws.
  */
