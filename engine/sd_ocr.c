@@ -209,6 +209,30 @@ sd_ocr_osd(PIX *pix, float *margin)
 }
 
 
+/*
+ * The binary copy that rules and skew are measured on; NULL for a dark
+ * page (light text on dark, or a photo's dark surroundings), where they
+ * would measure the background: tesseract copes with such pages alone.
+ */
+static PIX *
+sd_ocr_binary(PIX *pix)
+{
+    PIX      *bin;
+    l_int32   black;
+
+    bin = pixConvertTo1(pix, 130);
+
+    if (bin != NULL
+        && (pixCountPixels(bin, &black, NULL) != 0
+            || black > pixGetWidth(bin) * pixGetHeight(bin) / 2))
+    {
+        pixDestroy(&bin);
+    }
+
+    return bin;
+}
+
+
 /* slight skew, measured on a binary copy, undone by a rotation */
 
 static PIX *
@@ -220,7 +244,7 @@ sd_ocr_deskew(PIX *pix, float *angle)
     *angle = 0;
     conf = 0;
 
-    bin = pixConvertTo1(pix, 130);
+    bin = sd_ocr_binary(pix);
     if (bin == NULL) {
         return pixClone(pix);
     }
@@ -575,27 +599,15 @@ static PIX *
 sd_ocr_unrule(PIX *pix)
 {
     PIX      *bin, *h, *v, *lines, *wide, *gray;
-    l_int32   len, empty, black;
+    l_int32   len, empty;
 
     len = pixGetWidth(pix) < pixGetHeight(pix) ? pixGetWidth(pix)
                                                 : pixGetHeight(pix);
     len /= SD_RULE_FRACTION;
     len = len < SD_RULE_MIN ? SD_RULE_MIN : len;
 
-    bin = pixConvertTo1(pix, 130);
+    bin = sd_ocr_binary(pix);
     if (bin == NULL) {
-        return pixClone(pix);
-    }
-
-    /*
-     * Light text on a dark page: the background is all "runs"; tesseract
-     * reads such pages inverted on its own.
-     */
-
-    if (pixCountPixels(bin, &black, NULL) != 0
-        || black > pixGetWidth(bin) * pixGetHeight(bin) / 2)
-    {
-        pixDestroy(&bin);
         return pixClone(pix);
     }
 
