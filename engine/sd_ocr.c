@@ -281,7 +281,7 @@ sd_ocr_grow(void *array, size_t n, size_t size)
 }
 
 
-static void
+void
 sd_ocr_page_free(sd_ocr_page_t *page)
 {
     size_t  i;
@@ -387,6 +387,8 @@ sd_ocr_add(sd_ocr_page_t *page, TessResultIterator *it, char *text)
     word = &page->words[page->nwords++];
     word->text = text;
     word->conf = TessResultIteratorConfidence(it, RIL_WORD);
+    word->bold = 0;
+    word->italic = 0;
     sd_ocr_box(pi, RIL_WORD, &word->box);
     page->lines[page->nlines - 1].nwords++;
 
@@ -463,6 +465,11 @@ sd_ocr_try(sd_job_t *job, TessBaseAPI *api, PIX *pix, int quads,
         return sd_job_fail(job, SD_INTERNAL, "The image cannot be turned "
                            "upright.");
     }
+
+    try->page.quads = quads;
+    try->page.skew = angle;
+    try->page.turned_w = pixGetWidth(straight);
+    try->page.turned_h = pixGetHeight(straight);
 
     TessBaseAPISetImage2(api, straight);
 
@@ -656,47 +663,25 @@ sd_ocr_flatten(PIX *pix)
 }
 
 
+/*
+ * Also the pages of a PDF without a text layer (sd_pdf_text.c,
+ * sd_pdf_ocr.c): they arrive here as rendered pixels.
+ */
 int
-sd_ocr_extract_text(sd_job_t *job)
+sd_ocr_recognize(sd_job_t *job, PIX *pix, const char *language,
+    sd_ocr_page_t *page)
 {
-    int             rc;
-    PIX            *pix, *flat;
-    char           *content;
-    json_t         *filled, *schema;
-    size_t          len;
-    const char     *format, *language;
-    TessBaseAPI    *api;
-    sd_ocr_page_t   page;
-
-    format = json_string_value(json_object_get(job->params, "format"));
-    language = json_string_value(json_object_get(job->params, "language"));
-    schema = json_object_get(job->params, "schema");
-
-    if (format == NULL) {
-        format = "plain";
-    }
-
-    if (language == NULL) {
-        language = "eng";
-    }
+    int           rc;
+    PIX          *flat, *clean;
+    TessBaseAPI  *api;
 
     sd_jobs++;
 
-    pix = sd_image_decode(job, 0);
-    if (pix == NULL) {
-        return -1;
-    }
-
-    sd_job_progress(job, 1, SD_STEPS);
-
     flat = sd_ocr_flatten(pix);
-    pixDestroy(&pix);
-
-    pix = flat ? sd_ocr_unrule(flat) : NULL;
+    clean = flat ? sd_ocr_unrule(flat) : NULL;
     pixDestroy(&flat);
-    flat = pix;
 
-    if (flat == NULL) {
+    if (clean == NULL) {
         return sd_job_fail(job, SD_INTERNAL, "The image cannot be prepared "
                            "for recognition.");
     }
@@ -704,26 +689,42 @@ sd_ocr_extract_text(sd_job_t *job)
     api = sd_ocr_api(language);
 
     if (api == NULL) {
-        pixDestroy(&flat);
+        pixDestroy(&clean);
         sd_job_fail(job, SD_INTERNAL, "The tesseract model %.64s cannot be "
                     "loaded.", language);
         sd_job_detail(job, "language", json_string(language));
         return -1;
     }
 
-    memset(&page, 0, sizeof(sd_ocr_page_t));
+    memset(page, 0, sizeof(sd_ocr_page_t));
 
-    rc = sd_ocr_read(job, api, flat, &page);
-    pixDestroy(&flat);
+    rc = sd_ocr_read(job, api, clean, page);
+    pixDestroy(&clean);
 
-    if (rc != 0) {
-        return -1;
+    return rc;
+}
+
+
+/*
+ * The job's result for a recognized page in the job's format (schema
+ * for json), within max_text; a PDF's pages come as one page too.
+ */
+int
+sd_ocr_answer(sd_job_t *job, const sd_ocr_page_t *page)
+{
+    char        *content;
+    json_t      *filled;
+    size_t       len;
+    const char  *format;
+
+    format = json_string_value(json_object_get(job->params, "format"));
+
+    if (format == NULL) {
+        format = "plain";
     }
 
-    sd_job_progress(job, 3, SD_STEPS);
-
     if (strcmp(format, "json") == 0) {
-        filled = sd_schema_fill(&page, schema);
+        filled = sd_schema_fill(page, json_object_get(job->params, "schema"));
         content = filled ? json_dumps(filled, JSON_COMPACT | JSON_ENCODE_ANY
                                               | JSON_PRESERVE_ORDER
                                               | JSON_REAL_PRECISION(15))
@@ -731,10 +732,8 @@ sd_ocr_extract_text(sd_job_t *job)
         json_decref(filled);
 
     } else {
-        content = sd_layout_render(&page, format);
+        content = sd_layout_render(page, format);
     }
-
-    sd_ocr_page_free(&page);
 
     if (content == NULL) {
         return sd_job_fail(job, SD_INTERNAL, "The text cannot be "
@@ -759,6 +758,47 @@ sd_ocr_extract_text(sd_job_t *job)
 
     if (job->result == NULL) {
         return sd_job_fail(job, SD_INTERNAL, "The text is not valid UTF-8.");
+    }
+
+    return 0;
+}
+
+
+int
+sd_ocr_extract_text(sd_job_t *job)
+{
+    int             rc;
+    PIX            *pix;
+    const char     *language;
+    sd_ocr_page_t   page;
+
+    language = json_string_value(json_object_get(job->params, "language"));
+
+    if (language == NULL) {
+        language = "eng";
+    }
+
+    pix = sd_image_decode(job, 0);
+    if (pix == NULL) {
+        return -1;
+    }
+
+    sd_job_progress(job, 1, SD_STEPS);
+
+    rc = sd_ocr_recognize(job, pix, language, &page);
+    pixDestroy(&pix);
+
+    if (rc != 0) {
+        return -1;
+    }
+
+    sd_job_progress(job, 3, SD_STEPS);
+
+    rc = sd_ocr_answer(job, &page);
+    sd_ocr_page_free(&page);
+
+    if (rc != 0) {
+        return -1;
     }
 
     sd_job_progress(job, SD_STEPS, SD_STEPS);

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "sd_engine.h"
+
 
 typedef struct {
     int                   x0, y0;        /* top left, inclusive */
@@ -27,6 +29,8 @@ typedef struct {
     char                 *text;          /* UTF-8, no spaces */
     sd_box_t              box;
     float                 conf;          /* 0-100 */
+    unsigned              bold:1;        /* from a PDF's fonts; OCR: 0 */
+    unsigned              italic:1;
 } sd_ocr_word_t;
 
 
@@ -53,6 +57,16 @@ typedef struct {
     size_t                nlines;
     sd_ocr_para_t        *paras;
     size_t                nparas;
+
+    /*
+     * How the image was turned to be read (the boxes are in that frame):
+     * quarter turns clockwise, then a rotation by skew degrees about the
+     * centre of the turned image, which is turned_w x turned_h.
+     */
+    int                   quads;
+    float                 skew;
+    int                   turned_w;
+    int                   turned_h;
 } sd_ocr_page_t;
 
 
@@ -105,6 +119,21 @@ void sd_layout_tables_free(sd_table_t *tables, size_t n);
 
 /* the page as "plain", "markdown" or "html"; NULL when out of memory */
 char *sd_layout_render(const sd_ocr_page_t *page, const char *format);
+
+/*
+ * Recognizes pix (not consumed) in language into page, turned upright
+ * and deskewed as extract-text does (sd_ocr.c); progress lines go to the
+ * job.  Returns -1 with the job failed.  sd_ocr_page_free() the page.
+ */
+int sd_ocr_recognize(sd_job_t *job, struct Pix *pix, const char *language,
+    sd_ocr_page_t *page);
+void sd_ocr_page_free(sd_ocr_page_t *page);
+
+/*
+ * The job's result for page: its text in the job's format (or the json
+ * schema filled), within max_text.  Returns -1 with the job failed.
+ */
+int sd_ocr_answer(sd_job_t *job, const sd_ocr_page_t *page);
 
 /* the page's values for schema, in its shape (a new reference) */
 json_t *sd_schema_fill(const sd_ocr_page_t *page, json_t *schema);
