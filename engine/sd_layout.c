@@ -41,6 +41,11 @@ typedef struct {
 } sd_seg_t;
 
 
+/* emphasis of a run of words (a PDF's bold and italic fonts) */
+#define SD_STYLE_BOLD         1
+#define SD_STYLE_ITALIC       2
+
+
 /* what a run of lines is, for markdown and html */
 enum {
     SD_CHUNK_PARA = 0,
@@ -62,6 +67,8 @@ typedef struct {
     int                   para;          /* a paragraph is open */
     size_t                para_end;      /* ... up to this line */
     int                   blocks;        /* blocks written so far */
+    int                   style;         /* SD_STYLE_* open in the text */
+    int                   heading;       /* a heading: no emphasis */
 } sd_render_t;
 
 
@@ -543,6 +550,41 @@ sd_render_text(sd_render_t *rd, const char *p, size_t n, int cell)
 
 
 /*
+ * Moves the emphasis open in the text to style: markdown's "**" and "*",
+ * html's strong and em, closed in the reverse order of opening.
+ */
+static void
+sd_render_style(sd_render_t *rd, int style)
+{
+    int  html;
+
+    if (rd->style == style || rd->format == SD_FMT_PLAIN) {
+        return;
+    }
+
+    html = (rd->format == SD_FMT_HTML);
+
+    if (rd->style & SD_STYLE_ITALIC) {
+        sd_str_cat(&rd->out, html ? "</em>" : "*");
+    }
+
+    if (rd->style & SD_STYLE_BOLD) {
+        sd_str_cat(&rd->out, html ? "</strong>" : "**");
+    }
+
+    rd->style = style;
+
+    if (style & SD_STYLE_BOLD) {
+        sd_str_cat(&rd->out, html ? "<strong>" : "**");
+    }
+
+    if (style & SD_STYLE_ITALIC) {
+        sd_str_cat(&rd->out, html ? "<em>" : "*");
+    }
+}
+
+
+/*
  * The words of lines [l0, l1), but the first "skip" ones (a list marker),
  * as one run of text.  A word cut by a hyphen at a line's end is joined
  * again when the next line goes on in lower case; plain keeps the lines
@@ -551,9 +593,10 @@ sd_render_text(sd_render_t *rd, const char *p, size_t n, int cell)
 static void
 sd_render_words(sd_render_t *rd, size_t l0, size_t l1, size_t skip)
 {
-    int                   joined;
+    int                   joined, style;
     size_t                l, i, n;
     const char           *t, *next;
+    const sd_ocr_word_t  *w;
     const sd_ocr_line_t  *line;
 
     joined = 1;
@@ -562,12 +605,23 @@ sd_render_words(sd_render_t *rd, size_t l0, size_t l1, size_t skip)
         line = &rd->page->lines[l];
 
         for (i = (l == l0 ? skip : 0); i < line->nwords; i++) {
-            t = rd->page->words[line->word + i].text;
+            w = &rd->page->words[line->word + i];
+            t = w->text;
             n = strlen(t);
+            style = rd->heading ? 0 : (w->bold ? SD_STYLE_BOLD : 0)
+                                      | (w->italic ? SD_STYLE_ITALIC : 0);
+
+            /* "**a b** c": the emphasis closes before the space */
+
+            if (style != rd->style && !joined) {
+                sd_render_style(rd, 0);
+            }
 
             if (!joined) {
                 sd_str_add(&rd->out, " ", 1);
             }
+
+            sd_render_style(rd, style);
 
             joined = 0;
 
@@ -591,6 +645,8 @@ sd_render_words(sd_render_t *rd, size_t l0, size_t l1, size_t skip)
             joined = 1;
         }
     }
+
+    sd_render_style(rd, 0);
 }
 
 
@@ -975,7 +1031,9 @@ sd_render_chunk(sd_render_t *rd, size_t l0, size_t l1)
             sd_str_cat(&rd->out, " ");
         }
 
+        rd->heading = 1;
         sd_render_words(rd, l0, l1, 0);
+        rd->heading = 0;
 
         if (rd->format == SD_FMT_HTML) {
             sd_str_cat(&rd->out, "</");
