@@ -265,18 +265,11 @@ sd_row_fits(const sd_seg_t *row, size_t n, const sd_box_t *cols,
 
 static int
 sd_layout_table(const sd_seg_t *segs, const size_t *rows, size_t first,
-    size_t last, sd_table_t *t)
+    size_t last, const sd_box_t *cols, size_t ncols, sd_table_t *t)
 {
-    int             col[64];
-    size_t          r, i, c, n, ncols, cells, words;
-    sd_box_t        cols[64];
+    int              col[64];
+    size_t           r, i, c, n, cells, words;
     const sd_seg_t  *row;
-
-    ncols = rows[first + 1] - rows[first];
-
-    for (i = 0; i < ncols; i++) {
-        cols[i] = segs[rows[first] + i].box;
-    }
 
     t->nrows = last - first;
     t->ncols = ncols;
@@ -395,6 +388,26 @@ sd_layout_tables(const sd_ocr_page_t *page, sd_table_t **tables,
         first = r;
         row = &segs[rows[r]];
 
+        /*
+         * A header with an empty cell (a matrix's corner) has fewer
+         * cells than the rows below: their columns are the table's.
+         */
+
+        if (r + 1 < nrows && rows[r + 2] - rows[r + 1] > ncols
+            && rows[r + 2] - rows[r + 1] <= 64)
+        {
+            n = rows[r + 2] - rows[r + 1];
+
+            for (c = 0; c < n; c++) {
+                cols[c] = segs[rows[r + 1] + c].box;
+            }
+
+            if (sd_row_fits(row, ncols, cols, n, col) == 0) {
+                row = &segs[rows[r + 1]];
+                ncols = n;
+            }
+        }
+
         for (c = 0; c < ncols; c++) {
             cols[c] = row[c].box;
         }
@@ -434,14 +447,7 @@ sd_layout_tables(const sd_ocr_page_t *page, sd_table_t **tables,
         *tables = p;
         t = &p[ntables];
 
-        /* sd_layout_table measures against the first row's columns */
-
-        for (c = 0; c < ncols; c++) {
-            segs[rows[first] + c].box.x0 = cols[c].x0;
-            segs[rows[first] + c].box.x1 = cols[c].x1;
-        }
-
-        switch (sd_layout_table(segs, rows, first, r, t)) {
+        switch (sd_layout_table(segs, rows, first, r, cols, ncols, t)) {
 
         case 1:
             for (i = rows[first]; i < rows[r]; i++) {
