@@ -376,6 +376,22 @@ SKIP: {
                            $cells[0], [ ('---') x 3 ], @cells[1 .. 4]),
        'markdown: a ruled table');
 
+    # a header with an empty corner cell
+    my @week = ([ '', 'Monday', 'Tuesday', 'Friday' ],
+                [ 'Morning', 'Yoga class', 'Swimming', 'Running' ],
+                [ 'Evening', 'Piano lesson', 'Reading', 'Cinema' ],
+                [ 'Night', 'Sleep', 'Sleep', 'Party' ]);
+    draw("$tmp/matrix.png", 1300, 320, map {
+        my $r = $_;
+        map { [ 28, 80 + 320 * $_, 80 + 60 * $r, $week[$r][$_] ] }
+            grep { $week[$r][$_] ne '' } 0 .. 3
+    } 0 .. $#week);
+    my $matrix = content(extract("$tmp/matrix.png", { format => 'markdown' }),
+                         'matrix');
+    is($matrix, join('', map { '| ' . join(' | ', @$_) . " |\n" }
+                             $week[0], [ ('---') x 4 ], @week[1 .. 3]),
+       'markdown: a table whose header has an empty corner');
+
     # html of every corpus page is well-formed too
     for my $f (qw(ocrmypdf_linn.png tessjs_tyger.jpg)) {
         my $h = content(extract("$data/$f", { format => 'html' }), $f);
