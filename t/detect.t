@@ -2,19 +2,19 @@
 # --serve, with their accuracy measured in the same run.
 #
 # Synthetic cases (60, the same ones on every run): srand(20261128), then
-# for case i the page t/data/pages/<i mod 6> is scaled to fill 50-80% of
+# for case i the page t/data/pages/<i mod 6> is scaled to fill 40-85% of
 # a 1000x1300 canvas (1300x1000 for landscape pages), rotated by up to
-# 18 degrees, each corner moved by up to 7% of the page's size (random
+# 30 degrees, each corner moved by up to 7% of the page's size (random
 # perspective), kept 2% inside the canvas, and drawn with ImageMagick
 # (+distort Perspective, the corners are the ground truth) onto one of
 # five darker, textured backgrounds (made once, from fixed seeds, each
 # case a crop of one): brown plasma, grey fabric noise, blue-grey plasma,
 # streaked "wood grain", and a light grey plasma only a little darker
-# than the paper.
-# Every other case gets a vignette (uneven light); all get sensor noise
-# and are saved as JPEG (quality 88).  A case passes when the worst of
-# its four corners is within 2% of the canvas diagonal; at least 90%
-# must pass.
+# than the paper.  A third of the cases get a vignette, a third a linear
+# shadow across the whole scene at a random angle (uneven light); all get
+# sensor noise and are saved as JPEG (quality 88).  A case passes when
+# the worst of its four corners is within 2% of the canvas diagonal; at
+# least 90% must pass.
 #
 # Real photos (t/data/photos, see PROVENANCE.md): the worst corner must
 # be within 3% of the diagonal on each, except the two open books, which
@@ -144,7 +144,7 @@ my @backgrounds = (
     [ '-size', '1400x60', 'xc:gray50', '+noise', 'Random', '-blur', '0x1',
       '-scale', '1400x1400!', '-auto-level', '+level-colors',
       '#3a2414,#8a6444' ],
-    [ 'plasma:#b4b4ac-#8c8c88', '-blur', '0x2' ],
+    [ 'plasma:#b4b4ac-#8c8c88', '-blur', '0x2', '-modulate', '100,15' ],
 );
 
 for my $k (0 .. $#backgrounds) {
@@ -167,9 +167,9 @@ sub make_case {
     my ($corners, $ok);
 
     for my $try (1 .. 100) {
-        my $s = (0.5 + rand(0.3)) * min($cw / $pw, $ch / $ph);
+        my $s = (0.4 + rand(0.45)) * min($cw / $pw, $ch / $ph);
         my ($w, $h) = ($pw * $s, $ph * $s);
-        my $a = (rand(36) - 18) * 3.14159265 / 180;
+        my $a = (rand(60) - 30) * 3.14159265 / 180;
         my ($cx, $cy) = ($cw / 2 + (rand(0.1) - 0.05) * $cw,
                          $ch / 2 + (rand(0.1) - 0.05) * $ch);
         $corners = [];
@@ -201,7 +201,12 @@ sub make_case {
                '-background', 'none', '-layers', 'flatten');
     push @cmd, '(', '-size', "${cw}x$ch", 'radial-gradient:white-gray55',
                ')', '-compose', 'multiply', '-composite'
-        if $i % 2;
+        if $i % 3 == 1;
+    push @cmd, '(', '-size', '1700x1700', 'gradient:white-gray45', '-rotate',
+               int(rand(360)), '+repage', '-gravity', 'center', '-crop',
+               "${cw}x$ch+0+0", '+repage', ')', '-compose', 'multiply',
+               '-composite'
+        if $i % 3 == 2;
     push @cmd, '-alpha', 'off', '-attenuate', '0.3', '+noise', 'Gaussian',
                '-quality', '88', $file;
     system(@cmd) == 0 or die "case $i: @cmd: $?";
