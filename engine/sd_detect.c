@@ -423,6 +423,23 @@ sd_det_lines(const sd_det_map_t *m, sd_det_line_t *lines, int max)
 }
 
 
+/* the image's own edges as four more lines */
+
+static void
+sd_det_borders(const sd_det_map_t *m, sd_det_line_t *line)
+{
+    line[0].theta = 0;
+    line[0].rho = 0;
+    line[1].theta = 0;
+    line[1].rho = m->w - 1;
+    line[2].theta = M_PI / 2;
+    line[2].rho = 0;
+    line[3].theta = M_PI / 2;
+    line[3].rho = m->h - 1;
+    line[0].votes = line[1].votes = line[2].votes = line[3].votes = 0;
+}
+
+
 static int
 sd_det_cross(const sd_det_line_t *a, const sd_det_line_t *b, sd_point_t *p)
 {
@@ -573,20 +590,43 @@ sd_det_cover(const sd_det_map_t *m, sd_point_t a, sd_point_t b,
 }
 
 
+/* whether the side a..b runs along an edge of the image */
+
+static int
+sd_det_on_border(const sd_det_map_t *m, sd_point_t a, sd_point_t b)
+{
+    return (fabs(a.x) < 1 && fabs(b.x) < 1)
+           || (fabs(a.y) < 1 && fabs(b.y) < 1)
+           || (fabs(a.x - (m->w - 1)) < 1 && fabs(b.x - (m->w - 1)) < 1)
+           || (fabs(a.y - (m->h - 1)) < 1 && fabs(b.y - (m->h - 1)) < 1);
+}
+
+
 /*
  * An outline's worth: each side adds the length that steps and takes
  * away the length that does not, so a side running on past the paper
- * along some other edge costs what it wrongly claims.
+ * along some other edge costs what it wrongly claims.  A side on an
+ * edge of the image (a sheet going on beyond the photo) counts nothing;
+ * one at most.
  */
 static double
 sd_det_score(const sd_det_map_t *m, const sd_quad_t *q)
 {
-    int     i;
+    int     i, borders;
     double  c, len, score;
 
     score = 0;
+    borders = 0;
 
     for (i = 0; i < 4; i++) {
+        if (sd_det_on_border(m, q->p[i], q->p[(i + 1) % 4])) {
+            if (++borders > 1) {
+                return -1;
+            }
+
+            continue;
+        }
+
         c = sd_det_cover(m, q->p[i], q->p[(i + 1) % 4], &len);
 
         if (c < SD_DET_MIN_COVER) {
@@ -632,6 +672,11 @@ sd_det_contrast(const sd_det_map_t *m, const sd_quad_t *q)
     for (i = 0; i < 4; i++) {
         a = q->p[i];
         b = q->p[(i + 1) % 4];
+
+        if (sd_det_on_border(m, a, b)) {
+            continue;
+        }
+
         len = hypot(b.x - a.x, b.y - a.y);
         n = (int) len;
 
@@ -910,10 +955,19 @@ sd_det_refine(const sd_det_map_t *m, sd_quad_t *q)
 {
     int            i;
     sd_quad_t      r;
+    sd_point_t     a, b;
     sd_det_line_t  side[4];
 
     for (i = 0; i < 4; i++) {
-        if (sd_det_fit_side(m, q->p[i], q->p[(i + 1) % 4], &side[i]) != 0) {
+        a = q->p[i];
+        b = q->p[(i + 1) % 4];
+
+        if (sd_det_on_border(m, a, b)) {
+            side[i].theta = atan2(b.x - a.x, -(b.y - a.y));
+            side[i].rho = a.x * cos(side[i].theta)
+                          + a.y * sin(side[i].theta);
+
+        } else if (sd_det_fit_side(m, a, b, &side[i]) != 0) {
             return;
         }
     }
@@ -975,7 +1029,7 @@ sd_detect_quad(PIX *pix, sd_quad_t *q)
     double         w, h, sx, sy, x, y;
     sd_det_map_t   m;
     sd_det_best_t  best;
-    sd_det_line_t  lines[SD_DET_LINES];
+    sd_det_line_t  lines[SD_DET_LINES + 4];
 
     /* an outline needs room to be strictly convex */
 
@@ -1011,6 +1065,18 @@ sd_detect_quad(PIX *pix, sd_quad_t *q)
         sd_det_search(&m, lines, n, &best);
     }
 
+    /*
+     * A sheet cut by the photo's edge: outlines with a side on that edge
+     * may replace an outline found, if they are worth more; never the
+     * page-by-itself answer, where text and pictures near the edge of a
+     * scan would make false ones.
+     */
+
+    if (best.score > 0) {
+        sd_det_borders(&m, lines + n);
+        sd_det_search(&m, lines, n + 4, &best);
+    }
+
     if (best.score > 0) {
         sd_det_refine(&m, &best.q);
 
@@ -1024,6 +1090,13 @@ sd_detect_quad(PIX *pix, sd_quad_t *q)
         for (i = 0; i < 4; i++) {
             x = (best.q.p[i].x + 0.5) * sx - 0.5;
             y = (best.q.p[i].y + 0.5) * sy - 0.5;
+
+            /* on an edge of the reduced image: on that of the full one */
+
+            x = best.q.p[i].x < 1 ? 0
+                : (best.q.p[i].x > m.w - 2 ? w - 1 : x);
+            y = best.q.p[i].y < 1 ? 0
+                : (best.q.p[i].y > m.h - 2 ? h - 1 : y);
             q->p[i].x = x < 0 ? 0 : (x > w - 1 ? w - 1 : x);
             q->p[i].y = y < 0 ? 0 : (y > h - 1 ? h - 1 : y);
         }

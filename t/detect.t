@@ -268,6 +268,34 @@ for my $photo (sort glob("$photos/*.webp")) {
 }
 
 
+# -- a page cut by the photo's edge --------------------------------------
+
+{
+    # a4-on-dark-background without its top 400 rows: the page's top is
+    # cut, its top corners are where its sides meet the image's edge
+    my $gt = decode_json(do {
+        local (@ARGV, $/) = ("$photos/xlh_a4-on-dark-background.corners.json");
+        <> })->{documents}[0];
+    my @c = map { [ $_->[0], $_->[1] - 400 ] } @$gt;
+    my $at_top = sub {
+        my ($p, $q) = @_;
+        my $t = -$p->[1] / ($q->[1] - $p->[1]);
+        return [ $p->[0] + ($q->[0] - $p->[0]) * $t, 0 ];
+    };
+    my $want = [ $at_top->($c[0], $c[3]), $at_top->($c[1], $c[2]), @c[2, 3] ];
+    my $cut = "$tmp/cut.png";
+    system('convert', "$photos/xlh_a4-on-dark-background.webp", '-crop',
+           '1080x1500+0+400', '+repage', $cut) == 0 or die "convert: $?";
+    my $r = cli('detect-documents', '-o', outdir(), $cut);
+    my $doc = $r->{result}{documents}[0] // { vertices => [] };
+    my $diag = sqrt(1080 ** 2 + 1500 ** 2);
+    my $err = @{ $doc->{vertices} }
+              ? worst_error(corners_of($doc), $want) / $diag : 1;
+    diag(sprintf 'page cut at the top: worst corner %.2f%%', 100 * $err);
+    cmp_ok($err, '<', 0.02, 'page cut at the top: its side is the edge');
+}
+
+
 # -- the whole image, or nothing ----------------------------------------
 
 {
