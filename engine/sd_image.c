@@ -54,6 +54,40 @@ sd_image_check(sd_job_t *job, size_t i)
 }
 
 
+/*
+ * The decoders answer NULL alike for broken data and for a failed
+ * allocation under the helper's RLIMIT_AS; a file that is fine must not be
+ * called corrupt, so a failed decode asks whether what decoding it takes
+ * could be allocated at all: the file's bytes (PNGs are read into memory)
+ * and twice its pixels at 32 bits (leptonica's image and the decoder's
+ * rows and conversions).
+ */
+static int
+sd_image_memory_short(const char *path)
+{
+    void       *p;
+    l_int32     format, w, h, bps, spp, cmap;
+    long long   size;
+
+    if (pixReadHeader(path, &format, &w, &h, &bps, &spp, &cmap) != 0
+        || w <= 0 || h <= 0)
+    {
+        return 0;
+    }
+
+    size = sd_file_size(path);
+
+    p = malloc((size_t) (size > 0 ? size : 0) + (size_t) w * h * 8);
+    if (p == NULL) {
+        return 1;
+    }
+
+    free(p);
+
+    return 0;
+}
+
+
 PIX *
 sd_image_decode(sd_job_t *job, size_t i)
 {
@@ -94,6 +128,13 @@ sd_image_decode(sd_job_t *job, size_t i)
     }
 
     if (pix == NULL) {
+        if (sd_image_memory_short(job->inputs[i].path)) {
+            sd_job_fail(job, SD_LIMIT, "Input %zu needs more memory to "
+                        "decode than the helper is allowed.", i + 1);
+            sd_job_detail(job, "limit", json_string("memory"));
+            return NULL;
+        }
+
         sd_job_fail(job, SD_CORRUPT, "The image data cannot be decoded.");
         return NULL;
     }

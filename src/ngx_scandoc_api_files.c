@@ -437,7 +437,16 @@ ngx_http_scandoc_upload_thread(void *data, ngx_log_t *log)
         (void) close(fd);
     }
 
-    if (ngx_http_scandoc_upload_probe(up, log) != NGX_OK) {
+    switch (ngx_http_scandoc_upload_probe(up, log)) {
+
+    case NGX_OK:
+        break;
+
+    case NGX_AGAIN:
+        up->status = NGX_HTTP_SERVICE_UNAVAILABLE;
+        goto remove;
+
+    default:
         up->status = NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
         goto remove;
     }
@@ -471,7 +480,10 @@ remove:
 }
 
 
-/* NGX_OK: a supported type, up->type and up->properties are set */
+/*
+ * NGX_OK: a supported type, up->type and up->properties are set;
+ * NGX_DECLINED: not a supported file; NGX_AGAIN: no helper could start
+ */
 
 static ngx_int_t
 ngx_http_scandoc_upload_probe(ngx_http_scandoc_upload_t *up, ngx_log_t *log)
@@ -482,6 +494,21 @@ ngx_http_scandoc_upload_probe(ngx_http_scandoc_upload_t *up, ngx_log_t *log)
     json_error_t   err;
 
     (void) ngx_http_scandoc_job_run(&up->job, log);
+
+    if (up->job.outcome == NGX_HTTP_SCANDOC_JOB_CRASH && up->job.nospawn) {
+
+        /*
+         * No helper could start (a missing engine, a memory limit below
+         * what it needs to start): the host's fault, not the file's.
+         */
+
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "scandoc: no probe helper could start for \"%s\"",
+                      up->staging);
+        free(up->job.result);
+        up->job.result = NULL;
+        return NGX_AGAIN;
+    }
 
     if (up->job.outcome != NGX_HTTP_SCANDOC_JOB_RESULT) {
         ngx_log_error(NGX_LOG_WARN, log, 0,
