@@ -24,61 +24,22 @@ use strict;
 use warnings;
 
 use FindBin;
-use File::Temp qw(tempdir);
 use JSON::PP;
 use List::Util qw(max min);
 use Test::More;
+use lib "$FindBin::Bin/lib";
+use Test::Scandoc::Engine qw(need_engine tmp run cli serve outdir files_in
+                             identify image_size);
 
 my $root = "$FindBin::Bin/..";
-my $engine = $ENV{SCANDOC_ENGINE} // "$root/build/scandoc-engine";
 my $pages = "$root/t/data/pages";
 my $photos = "$root/t/data/photos";
 my $bad = "$root/t/data/bad";
 
-plan skip_all => "$engine is not built (make engine)" unless -x $engine;
-plan skip_all => 'ImageMagick (convert, identify) is not installed'
-    if system('sh', '-c', '{ command -v convert && command -v identify; }'
-              . ' >/dev/null 2>&1') != 0;
+need_engine(qw(convert identify));
 
 my $json = JSON::PP->new->utf8->canonical;
-my $tmp = tempdir(CLEANUP => 1);
-my $outn = 0;
-
-# Runs a command with stdin from a file (or /dev/null) and stderr
-# discarded; returns the wait status and stdout.
-sub run {
-    my ($stdin, @cmd) = @_;
-    my $pid = open(my $fh, '-|') // die "fork: $!";
-    if ($pid == 0) {
-        open(STDIN, '<', $stdin // '/dev/null') or exit 126;
-        open(STDERR, '>', '/dev/null') or exit 126;
-        exec(@cmd) or exit 127;
-    }
-    local $/;
-    my $out = <$fh> // '';
-    close($fh);
-    return ($?, $out);
-}
-
-sub outdir { return "$tmp/out-" . ++$outn }
-
-# One-shot CLI: the decoded result line; the process must end by itself.
-sub cli {
-    my (@args) = @_;
-    my ($status, $out) = run(undef, $engine, @args);
-    is($status & 127, 0, "no signal: $args[0] " . $args[-1] =~ s{.*/}{}r);
-    my ($line) = grep { /^\{"ok"/ } split /\n/, $out;
-    return $line ? decode_json($line)
-                 : { ok => JSON::PP::false, code => 'none',
-                     error => "no result line: $out" };
-}
-
-sub identify {
-    my ($path) = @_;
-    my ($status, $out) = run(undef, 'identify', '-format', '%m %w %h %[type]',
-                             $path);
-    return $status == 0 ? [ split ' ', $out ] : undef;
-}
+my $tmp = tmp();
 
 sub corners_of {
     my ($doc) = @_;
@@ -153,16 +114,10 @@ for my $k (0 .. $#backgrounds) {
         or die "background $k: $?";
 }
 
-sub page_size {
-    my ($path) = @_;
-    my $id = identify($path);
-    return @$id[1, 2];
-}
-
 sub make_case {
     my ($i) = @_;
     my $page = $page_files[ $i % @page_files ];
-    my ($pw, $ph) = page_size($page);
+    my ($pw, $ph) = image_size($page);
     my ($cw, $ch) = $pw > $ph ? (1300, 1000) : (1000, 1300);
     my ($corners, $ok);
 
@@ -300,7 +255,7 @@ for my $photo (sort glob("$photos/*.webp")) {
 
 {
     my $page = "$pages/pdflatex.png";
-    my ($w, $h) = page_size($page);
+    my ($w, $h) = image_size($page);
     my $r = cli('detect-documents', '-o', outdir(), $page);
     is_deeply(corners_of($r->{result}{documents}[0] // { vertices => [] }),
               [ [0, 0], [$w - 1, 0], [$w - 1, $h - 1], [0, $h - 1] ],
@@ -314,8 +269,7 @@ for my $photo (sort glob("$photos/*.webp")) {
     $r = cli('detect-documents', '-o', "$tmp/empty-out", $empty);
     ok($r->{ok}, 'no document: completed');
     is_deeply($r->{result}{documents}, [], 'no document: documents []');
-    is_deeply([ grep { !/^\./ } do { opendir(my $d, "$tmp/empty-out");
-                                     readdir($d) } ], [],
+    is_deeply([ files_in("$tmp/empty-out") ], [],
               'no document: no output file');
 }
 
@@ -337,7 +291,7 @@ for my $photo (sort glob("$photos/*.webp")) {
               [ $ww, $wh, -s $out->{path} ], 'warp: properties');
 
     # the corners of the page are paper, the image around it was desk
-    my ($status, $px) = run(undef, 'convert', $out->{path}, '-crop',
+    my ($status, $px) = run('convert', $out->{path}, '-crop',
                             '20x20+10+10', '-format', '%[fx:mean]', 'info:');
     cmp_ok($px, '>', 0.6, 'warp: the output starts on the paper');
 
@@ -350,7 +304,7 @@ for my $photo (sort glob("$photos/*.webp")) {
 
     # the whole image: warp is the identity, at the API's size
     my $page = "$pages/labels.png";
-    my ($w, $h) = page_size($page);
+    my ($w, $h) = image_size($page);
     $r = cli('warp', '--param', 'vertices=' . $json->encode(
                  [ { x => 0, y => 0 }, { x => $w - 1, y => 0 },
                    { x => $w - 1, y => $h - 1 }, { x => 0, y => $h - 1 } ]),
@@ -403,20 +357,14 @@ for my $photo (sort glob("$photos/*.webp")) {
         { op => 'detect-documents', params => { input => $id },
           limits => { max_pixels => 1000 } },
     );
-    my $in = "$tmp/serve.in";
-    open(my $fh, '>', $in) or die "$in: $!";
     for my $k (0 .. $#jobs) {
-        my $job = $jobs[$k];
-        $job->{inputs} = [ { path => $photo, type => 'image/webp' } ];
-        $job->{staging} = "$tmp/serve-$k";
-        print $fh $json->encode($job), "\n";
+        $jobs[$k]{inputs} = [ { path => $photo, type => 'image/webp' } ];
+        $jobs[$k]{staging} = "$tmp/serve-$k";
     }
-    close($fh);
 
-    local $ENV{OMP_THREAD_LIMIT} = 1;
-    my ($status, $out) = run($in, $engine, '--serve');
-    is($status, 0, '--serve: ends by itself');
-    my @lines = map { decode_json($_) } grep { /^\{"ok"/ } split /\n/, $out;
+    my $sv = serve(\@jobs);
+    is($sv->{status}, 0, '--serve: ends by itself');
+    my @lines = @{ $sv->{results} };
     is(scalar @lines, 4, '--serve: one answer per job');
     is($lines[0]{result}{documents}[0]{output}, 0,
        '--serve detect: documents[0].output');
@@ -457,8 +405,7 @@ for my $photo (sort glob("$photos/*.webp")) {
             my $r = cli(@$o, '-o', $dir, "$bad/$file");
             if ($want) {
                 is($r->{code}, $want, "$file, $o->[0]: $want");
-                is_deeply([ grep { !/^\./ } do { opendir(my $d, $dir);
-                                                 readdir($d) } ], [],
+                is_deeply([ files_in($dir) ], [],
                           "$file, $o->[0]: no output left");
             } elsif ($o->[0] eq 'warp' && $tiny->("$bad/$file")) {
                 is($r->{code}, 'input_failed',

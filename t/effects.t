@@ -9,63 +9,26 @@ use strict;
 use warnings;
 
 use FindBin;
-use File::Temp qw(tempdir);
-use JSON::PP;
+use lib "$FindBin::Bin/lib";
 use Test::More;
+use Test::Scandoc::Engine qw(need_engine tmp run cli outdir identify);
 
-my $root = "$FindBin::Bin/..";
-my $engine = $ENV{SCANDOC_ENGINE} // "$root/build/scandoc-engine";
-my $data = "$root/t/data";
+my $data = "$FindBin::Bin/data";
 
-plan skip_all => "$engine is not built (make engine)" unless -x $engine;
-plan skip_all => 'ImageMagick (convert, identify) is not installed'
-    if system('sh', '-c', '{ command -v convert && command -v identify; }'
-              . ' >/dev/null 2>&1') != 0;
+need_engine(qw(convert identify));
 
-my $tmp = tempdir(CLEANUP => 1);
-my $outn = 0;
-
-sub run {
-    my (@cmd) = @_;
-    my $pid = open(my $fh, '-|') // die "fork: $!";
-    if ($pid == 0) {
-        open(STDIN, '<', '/dev/null') or exit 126;
-        open(STDERR, '>', '/dev/null') or exit 126;
-        exec(@cmd) or exit 127;
-    }
-    local $/;
-    my $out = <$fh> // '';
-    close($fh);
-    return ($?, $out);
-}
-
-sub cli {
-    my (@args) = @_;
-    my ($status, $out) = run($engine, @args);
-    is($status & 127, 0, "no signal: $args[0] " . $args[-1] =~ s{.*/}{}r);
-    my ($line) = grep { /^\{"ok"/ } split /\n/, $out;
-    return $line ? decode_json($line)
-                 : { ok => JSON::PP::false, code => 'none',
-                     error => "no result line: $out" };
-}
+my $tmp = tmp();
 
 sub effect {
     my ($effect, $file, @more) = @_;
     return cli('apply-effect', '--param', "effect=$effect", @more,
-               '-o', "$tmp/out-" . ++$outn, $file);
+               '-o', outdir(), $file);
 }
 
 sub magick {
     my ($path, $format) = @_;
     my ($status, $out) = run('convert', $path, '-format', $format, 'info:');
     return $status == 0 ? $out : undef;
-}
-
-sub identify {
-    my ($path) = @_;
-    my ($status, $out) = run('identify', '-format', '%m %w %h %[type]',
-                             $path);
-    return $status == 0 ? [ split ' ', $out ] : undef;
 }
 
 

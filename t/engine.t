@@ -7,62 +7,24 @@ use strict;
 use warnings;
 
 use FindBin;
-use File::Temp qw(tempdir);
 use JSON::PP;
 use Test::More;
+use lib "$FindBin::Bin/lib";
+use Test::Scandoc::Engine qw(engine need_engine tmp run cli serve outdir
+                             files_in identify dwebp_size);
 
 my $root = "$FindBin::Bin/..";
-my $engine = $ENV{SCANDOC_ENGINE}
-    // ($ENV{SCANDOC_BUILD} // "$root/build") . "/scandoc-engine";
 my $data = "$root/t/data/engine";
 my $bad = "$root/t/data/bad";
 
-plan skip_all => "$engine is not built (make engine)" unless -x $engine;
+need_engine();
 
 my $json = JSON::PP->new->utf8->canonical;
-my $tmp = tempdir(CLEANUP => 1);
-my $outn = 0;
-
-# Runs a command with stdin from a file (or /dev/null) and stderr
-# discarded; returns the wait status and stdout.
-sub run {
-    my ($stdin, $env, @cmd) = @_;
-    my $pid = open(my $fh, '-|') // die "fork: $!";
-    if ($pid == 0) {
-        open(STDIN, '<', $stdin // '/dev/null') or exit 126;
-        open(STDERR, '>', '/dev/null') or exit 126;
-        @ENV{keys %$env} = values %$env;
-        delete @ENV{grep { !defined $ENV{$_} } keys %ENV};
-        exec(@cmd) or exit 127;
-    }
-    local $/;
-    my $out = <$fh> // '';
-    close($fh);
-    return ($?, $out);
-}
-
-# One-shot CLI: the decoded result line, after checking that the process
-# exited by itself.
-sub cli {
-    my (@args) = @_;
-    my ($status, $out) = run(undef, {}, $engine, @args);
-    is($status & 127, 0, "no signal: @args[0 .. ($#args < 3 ? $#args : 3)]");
-    my ($line) = grep { /^\{"ok"/ } split /\n/, $out;
-    return $line ? decode_json($line) : { ok => JSON::PP::false, code => 'none',
-                                          error => "no result line: $out" };
-}
-
-sub outdir { return "$tmp/out-" . ++$outn }
-
-sub files_in {
-    my ($dir) = @_;
-    opendir(my $d, $dir) or return ();
-    return grep { !/^\./ } readdir($d);
-}
+my $tmp = tmp();
 
 # --help documents the three modes
 {
-    my ($status, $out) = run(undef, {}, $engine, '--help');
+    my ($status, $out) = run(engine(), '--help');
     is($status, 0, '--help exits 0');
     like($out, qr/--serve/, '--help: --serve');
     like($out, qr/--probe FILE/, '--help: --probe');
@@ -128,13 +90,12 @@ sub files_in {
         is($o->{properties}{size}, -s $o->{path}, "convert $in: size");
         is("$o->{properties}{width}x$o->{properties}{height}", "${w}x$h",
            "convert $in: dimensions");
-        my $id = `identify -format '%m %w %h' '$o->{path}' 2>/dev/null`;
-        is($id, "$fmt $w $h", "convert $in: identify sees $fmt ${w}x$h");
-        if ($type eq 'image/webp') {
-            my $d = `dwebp '$o->{path}' -o /dev/null 2>&1`;
-            is($? >> 8, 0, "convert $in: dwebp decodes it");
-            like($d, qr/Dimensions: $w x $h/, "convert $in: dwebp size");
-        }
+        my $id = identify($o->{path}) // [];
+        is("@$id[0 .. 2]", "$fmt $w $h",
+           "convert $in: identify sees $fmt ${w}x$h");
+        is_deeply([ dwebp_size($o->{path}) ], [ $w, $h ],
+                  "convert $in: dwebp decodes it, ${w}x$h")
+            if $type eq 'image/webp';
     }
 
     my $dir = outdir();
@@ -382,6 +343,12 @@ sub qpdf_ok {
         [ 'extract-pages', 'p', { pages => '1,' x 500 . '1' }, 'pages' ],
         [ 'render', 'p', { dpi => 72, pages => '2' }, '' ],
         [ 'render', 'p', { dpi => 601 }, 'dpi' ],
+        [ 'extract-text', 'p', { format => 'markdown', pages => '1' }, 'ok' ],
+        [ 'extract-text', 'p', { format => 'json', pages => '1-' }, 'pages schema' ],
+        [ 'extract-text', 'p', { format => 'plain', name => 'x' }, 'name' ],
+        [ 'ocr', 'p', { language => 'eng', pages => '1', name => 'x' }, 'ok' ],
+        [ 'ocr', 'p', { format => 'plain', language => 'xx' },
+          'format language' ],
     );
 
     my $dir = "$tmp/validate";
@@ -400,14 +367,9 @@ sub qpdf_ok {
         $jobs[-1]{inputs} = [ ($jobs[-1]{inputs}[0]) x 2 ] if $op eq 'merge';
     }
 
-    open(my $fh, '>', "$tmp/vjobs") or die $!;
-    print $fh $json->encode($_), "\n" for @jobs;
-    close($fh);
-
-    my ($status, $out) = run("$tmp/vjobs", { OMP_THREAD_LIMIT => 1 },
-                             $engine, '--serve');
-    is($status, 0, 'validation: --serve ran every job');
-    my @results = map { decode_json($_) } grep { /^\{"ok"/ } split /\n/, $out;
+    my $sv = serve(\@jobs);
+    is($sv->{status}, 0, 'validation: --serve ran every job');
+    my @results = @{ $sv->{results} };
 
     for my $i (0 .. $#cases) {
         my ($op, $kind, $body, $want) = @{ $cases[$i] };
@@ -474,18 +436,11 @@ sub qpdf_ok {
         [ 1, 'a merge with a password, after all that' ],
     );
 
-    open(my $fh, '>', "$tmp/jobs") or die $!;
-    print $fh ref $_ ? $json->encode($_) . "\n" : "$_\n" for @jobs;
-    close($fh);
+    my $sv = serve(\@jobs, args => [ '--memory', 2 << 30, '--cpu', 60 ]);
+    is($sv->{status}, 0, '--serve: ran every job and exited at EOF');
 
-    my ($status, $out) = run("$tmp/jobs", { OMP_THREAD_LIMIT => 1 },
-                             $engine, '--serve', '--memory', 2 << 30,
-                             '--cpu', 60);
-    is($status, 0, '--serve: ran every job and exited at EOF');
-
-    my @lines = split /\n/, $out;
-    my @results = map { decode_json($_) } grep { /^\{"ok"/ } @lines;
-    my @progress = grep { /^\{"progress"/ } @lines;
+    my @results = @{ $sv->{results} };
+    my @progress = @{ $sv->{progress} };
     is(scalar(@results), scalar(@jobs), '--serve: one result line per job');
     is(scalar(@progress), 2, '--serve: progress lines of the last merge');
 
@@ -508,9 +463,9 @@ sub qpdf_ok {
     is(scalar(@left), 3, '--serve: only the three good outputs are left')
         or diag("@left");
 
-    ($status) = run("$tmp/jobs", { OMP_THREAD_LIMIT => undef },
-                    $engine, '--serve');
-    is($status >> 8, 2, '--serve refuses to run without OMP_THREAD_LIMIT=1');
+    $sv = serve(\@jobs, env => { OMP_THREAD_LIMIT => undef });
+    is($sv->{status} >> 8, 2,
+       '--serve refuses to run without OMP_THREAD_LIMIT=1');
 }
 
 done_testing();

@@ -127,9 +127,8 @@ sub result_line {
 sub cli {
     my (@args) = @_;
     my ($status, $out) = run(engine(), @args);
-    my @shown = @args[0 .. ($#args < 3 ? $#args : 3)];
-    $shown[-1] =~ s{.*/}{} if @args <= 4;
-    is($status & 127, 0, "no signal: @shown");
+    is($status & 127, 0, "no signal: $args[0]"
+                         . (@args > 1 ? ' ' . ($args[-1] =~ s{.*/}{}r) : ''));
     return result_line($out);
 }
 
