@@ -33,26 +33,29 @@
 
 typedef struct {
     const char           *name;
+    unsigned              route;         /* SD_ROUTE_*: names are shared */
     sd_run_pt             run;
 } sd_runner_t;
 
 
 /* the operations this binary runs; the others fail not_implemented */
 static const sd_runner_t  sd_runners[] = {
-    { "convert", sd_image_convert },
-    { "extract-text", sd_ocr_extract_text },
-    { "merge", sd_pdf_merge },
-    { "split", sd_pdf_split },
-    { "extract-pages", sd_pdf_extract_pages },
-    { "render", sd_pdf_render },
-    { "rotate", sd_pdf_rotate },
-    { "compress", sd_pdf_compress },
-    { "info", sd_pdf_info },
-    { "apply-effect", sd_effect_run },
-    { "detect-documents", sd_detect_run },
-    { "warp", sd_warp_run },
-    { "scan", sd_scan_run },
-    { NULL, NULL }
+    { "convert", SD_ROUTE_IMAGE, sd_image_convert },
+    { "extract-text", SD_ROUTE_IMAGE, sd_ocr_extract_text },
+    { "apply-effect", SD_ROUTE_IMAGE, sd_effect_run },
+    { "detect-documents", SD_ROUTE_IMAGE, sd_detect_run },
+    { "warp", SD_ROUTE_IMAGE, sd_warp_run },
+    { "scan", SD_ROUTE_IMAGE, sd_scan_run },
+    { "merge", SD_ROUTE_PDF, sd_pdf_merge },
+    { "split", SD_ROUTE_PDF, sd_pdf_split },
+    { "extract-pages", SD_ROUTE_PDF, sd_pdf_extract_pages },
+    { "render", SD_ROUTE_PDF, sd_pdf_render },
+    { "rotate", SD_ROUTE_PDF, sd_pdf_rotate },
+    { "compress", SD_ROUTE_PDF, sd_pdf_compress },
+    { "info", SD_ROUTE_PDF, sd_pdf_info },
+    { "extract-text", SD_ROUTE_PDF, sd_pdf_extract_text },
+    { "ocr", SD_ROUTE_PDF, sd_pdf_ocr },
+    { NULL, 0, NULL }
 };
 
 
@@ -186,8 +189,8 @@ sd_limits(sd_limits_t *l, json_t *limits)
 
 
 /*
- * The (ext) PDF operations will share names with image ones
- * (extract-text): the input's type picks the row.
+ * The (ext) PDF operations share names with image ones (extract-text):
+ * the input's type picks the row.
  */
 static const sd_op_t *
 sd_find_op(const char *name, unsigned type)
@@ -220,7 +223,9 @@ sd_find_runner(const sd_op_t *op)
     size_t  i;
 
     for (i = 0; sd_runners[i].name; i++) {
-        if (strcmp(sd_runners[i].name, op->name) == 0) {
+        if (sd_runners[i].route == op->route
+            && strcmp(sd_runners[i].name, op->name) == 0)
+        {
             return sd_runners[i].run;
         }
     }

@@ -133,6 +133,8 @@ int sd_pdf_rotate(sd_job_t *job);
 int sd_pdf_render(sd_job_t *job);
 int sd_pdf_info(sd_job_t *job);
 int sd_pdf_compress(sd_job_t *job);
+int sd_pdf_extract_text(sd_job_t *job);
+int sd_pdf_ocr(sd_job_t *job);
 int sd_pdf_probe(const char *path, json_t *properties, const char **code,
     char *error, size_t size);
 

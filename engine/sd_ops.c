@@ -47,6 +47,10 @@ static void sd_op_render(const sd_ctx_t *ctx, json_t *body, json_t *params,
     json_t *errors, sd_reqs_t *reqs);
 static void sd_op_rotate(const sd_ctx_t *ctx, json_t *body, json_t *params,
     json_t *errors, sd_reqs_t *reqs);
+static void sd_op_pdf_extract_text(const sd_ctx_t *ctx, json_t *body,
+    json_t *params, json_t *errors, sd_reqs_t *reqs);
+static void sd_op_ocr(const sd_ctx_t *ctx, json_t *body, json_t *params,
+    json_t *errors, sd_reqs_t *reqs);
 
 
 static const char *const  sd_fields_none[] = { NULL };
@@ -60,6 +64,9 @@ static const char *const  sd_fields_scan[] = { "effect", "scan_mode", NULL };
 static const char *const  sd_fields_pages[] = { "pages", NULL };
 static const char *const  sd_fields_render[] = { "dpi", "pages", NULL };
 static const char *const  sd_fields_rotate[] = { "angle", "pages", NULL };
+static const char *const  sd_fields_pdf_text[] =
+    { "format", "schema", "language", "pages", NULL };
+static const char *const  sd_fields_ocr[] = { "language", "pages", NULL };
 
 static const char *const  sd_formats[] =
     { "image/png", "image/jpeg", "image/webp", NULL };
@@ -75,9 +82,9 @@ static const char *const  sd_schema_types[] =
 
 
 /*
- * The registry: one row per operation.  The (ext) PDF operations
- * extract-text and ocr get their rows with their issue; until then
- * their routes are unknown, hence 404.
+ * The registry: one row per operation.  A PDF operation may share its
+ * name with an image one (extract-text): the route, or in the helper the
+ * input's type, picks the row.
  */
 const sd_op_t  sd_ops[] = {
 
@@ -119,6 +126,12 @@ const sd_op_t  sd_ops[] = {
 
     { "info", SD_ROUTE_PDF, SD_TYPE_PDF, 0, 0, 1,
       sd_op_none, sd_fields_none },
+
+    { "extract-text", SD_ROUTE_PDF, SD_TYPE_PDF, 0, 0, 1,
+      sd_op_pdf_extract_text, sd_fields_pdf_text },
+
+    { "ocr", SD_ROUTE_PDF, SD_TYPE_PDF, 1, 0, 1,
+      sd_op_ocr, sd_fields_ocr },
 
     { NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
@@ -993,6 +1006,28 @@ sd_op_rotate(const sd_ctx_t *ctx, json_t *body, json_t *params,
         json_object_set(params, "angle", v);
     }
 
+    sd_pages(ctx, body, params, errors, reqs, 0);
+}
+
+
+/* the image extract-text's fields, and the pages to read */
+
+static void
+sd_op_pdf_extract_text(const sd_ctx_t *ctx, json_t *body, json_t *params,
+    json_t *errors, sd_reqs_t *reqs)
+{
+    sd_op_extract_text(ctx, body, params, errors, reqs);
+    sd_pages(ctx, body, params, errors, reqs, 0);
+}
+
+
+/* ocr: the pages to recognize (default all), in language */
+
+static void
+sd_op_ocr(const sd_ctx_t *ctx, json_t *body, json_t *params,
+    json_t *errors, sd_reqs_t *reqs)
+{
+    sd_language(ctx, body, params, errors);
     sd_pages(ctx, body, params, errors, reqs, 0);
 }
 

@@ -14,6 +14,10 @@
 #include <mupdf/pdf.h>
 
 #include "sd_engine.h"
+#include "sd_ocr.h"
+
+
+#define SD_PDF_OCR_DPI        300    /* pages drawn for recognition */
 
 
 /* the helper's mupdf context (sd_pdf_init) */
@@ -115,6 +119,21 @@ void sd_pdf_prune_resources(fz_context *ctx, pdf_document *doc,
  */
 void sd_pdf_write_objstm(fz_context *ctx, pdf_document *doc,
     const char *path);
+
+
+/*
+ * A page drawn as 8-bit gray leptonica pixels at dpi, for recognition;
+ * max_pixels fails the job (sd_pdf_render.c).  Throws.
+ */
+struct Pix *sd_pdf_page_pix(sd_job_t *job, fz_page *page, int dpi);
+
+/*
+ * A page without text drawn at SD_PDF_OCR_DPI and recognized in the
+ * job's language, as extract-text reads an image; the boxes of ocr are
+ * in the frame sd_ocr_page_t describes (sd_pdf_text.c).  Throws, with
+ * the job failed.
+ */
+void sd_pdf_page_read(sd_job_t *job, fz_page *page, sd_ocr_page_t *ocr);
 
 
 #endif /* _SD_PDF_H_INCLUDED_ */

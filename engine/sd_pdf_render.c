@@ -10,6 +10,9 @@
  */
 
 
+#include <string.h>
+#include <leptonica/allheaders.h>
+
 #include "sd_pdf.h"
 
 
@@ -160,4 +163,62 @@ sd_pdf_render(sd_job_t *job)
     }
 
     return 0;
+}
+
+
+/*
+ * A page as gray pixels for recognition (extract-text and ocr on pages
+ * without text), within max_pixels.  Throws, with the job failed when
+ * the page is too large.
+ */
+PIX *
+sd_pdf_page_pix(sd_job_t *job, fz_page *page, int dpi)
+{
+    int          x, y;
+    PIX         *pix;
+    fz_irect     box;
+    fz_matrix    ctm;
+    fz_pixmap   *pm;
+    fz_context  *ctx;
+    l_uint32    *line;
+    unsigned char       *row;
+    unsigned long long   pixels;
+
+    ctx = sd_pdf_context();
+    ctm = fz_scale(dpi / 72.0f, dpi / 72.0f);
+    box = fz_round_rect(fz_transform_rect(fz_bound_page(ctx, page), ctm));
+    pixels = (unsigned long long) (box.x1 - box.x0)
+             * (unsigned long long) (box.y1 - box.y0);
+
+    if (pixels > job->limits.max_pixels) {
+        sd_job_fail(job, SD_LIMIT, "A page would be %dx%d pixels to "
+                    "recognize, more than %lu.", box.x1 - box.x0,
+                    box.y1 - box.y0, job->limits.max_pixels);
+        sd_job_detail(job, "limit", json_string("max_pixels"));
+        sd_job_detail(job, "max", json_integer(job->limits.max_pixels));
+        sd_job_detail(job, "value", json_integer(pixels));
+        fz_throw(ctx, FZ_ERROR_GENERIC, "too many pixels");
+    }
+
+    pm = fz_new_pixmap_from_page(ctx, page, ctm, fz_device_gray(ctx), 0);
+    pix = pixCreate(pm->w, pm->h, 8);
+
+    if (pix == NULL) {
+        fz_drop_pixmap(ctx, pm);
+        fz_throw(ctx, FZ_ERROR_MEMORY, "out of memory (page pixels)");
+    }
+
+    for (y = 0; y < pm->h; y++) {
+        line = pixGetData(pix) + (size_t) y * pixGetWpl(pix);
+        row = pm->samples + (size_t) y * pm->stride;
+
+        for (x = 0; x < pm->w; x++) {
+            SET_DATA_BYTE(line, x, row[x]);
+        }
+    }
+
+    pixSetResolution(pix, dpi, dpi);
+    fz_drop_pixmap(ctx, pm);
+
+    return pix;
 }
