@@ -17,29 +17,26 @@ use warnings;
 use utf8;
 
 use FindBin;
-use File::Temp qw(tempdir);
 use JSON::PP;
 use Test::More;
 
 use lib "$FindBin::Bin/lib";
+use Test::Scandoc::Engine qw(engine need_engine tmp run serve outdir
+                             files_in);
 use Test::Scandoc::Text qw(cer);
 
 my $root = "$FindBin::Bin/..";
-my $engine = $ENV{SCANDOC_ENGINE} // "$root/build/scandoc-engine";
 my $data = "$root/t/data/ocr";
 my $tessdata = $ENV{TESSDATA_PREFIX} // '/usr/share/tesseract-ocr/5/tessdata';
 
-plan skip_all => "$engine is not built (make engine)" unless -x $engine;
-plan skip_all => 'the tesseract command line is not installed'
-    unless system('tesseract --version >/dev/null 2>&1') == 0;
+need_engine('tesseract');
 
 # the helper refuses to serve without it; the CLI runs also use it
 $ENV{OMP_THREAD_LIMIT} = 1;
 
 my $json = JSON::PP->new->canonical;
-my $tmp = tempdir(CLEANUP => 1);
+my $tmp = tmp();
 my $have_convert = system('convert -version >/dev/null 2>&1') == 0;
-my $outn = 0;
 
 my @english = qw(
     ocrmypdf_crom.png ocrmypdf_linn.png pytess_test-small.jpg pytess_test.jpg
@@ -67,47 +64,18 @@ sub type_of {
          : $path =~ /\.jpe?g$/ ? 'image/jpeg' : 'image/webp';
 }
 
-# Runs a command with stdin from a string; returns the wait status,
-# stdout and stderr (through files, so neither pipe can fill up).
-my $runs = 0;
-
-sub run {
-    my ($stdin, $env, @cmd) = @_;
-    my ($in, $err) = ("$tmp/stdin-" . ++$runs, "$tmp/stderr-$runs");
-    open(my $fh, '>:raw', $in) or die "$in: $!";
-    print $fh $stdin // '';
-    close($fh);
-
-    my $pid = open(my $out, '-|') // die "fork: $!";
-    if ($pid == 0) {
-        open(STDIN, '<', $in) or exit 126;
-        open(STDERR, '>', $err) or exit 126;
-        @ENV{keys %$env} = values %$env;
-        exec(@cmd) or exit 127;
-    }
-    local $/;
-    my $o = <$out> // '';
-    close($out);
-    my $status = $?;
-    open($fh, '<:raw', $err) or die "$err: $!";
-    my $e = <$fh> // '';
-    return ($status, $o, $e);
-}
-
 # One-shot CLI extract-text; the decoded result line.
 sub extract {
     my ($file, $params, @opts) = @_;
-    my $dir = "$tmp/out-" . ++$outn;
-    my ($status, $out) = run(undef, {}, $engine, 'extract-text',
+    my $dir = outdir();
+    my ($status, $out) = run(engine(), 'extract-text',
                              '--params', encode_json($params), @opts,
                              '-o', $dir, $file);
     is($status & 127, 0, "no signal: extract-text $file");
     my ($line) = grep { /^\{"ok"/ } split /\n/, $out;
     my $r = $line ? decode_json($line)
                   : { ok => JSON::PP::false, error => "no result: $out" };
-    opendir(my $d, $dir);
-    my @left = $d ? grep { !/^\./ } readdir($d) : ();
-    is_deeply(\@left, [], "extract-text $file writes no file");
+    is_deeply([ files_in($dir) ], [], "extract-text $file writes no file");
     return $r;
 }
 
@@ -117,29 +85,23 @@ sub content {
     return $r->{result}{content} // '';
 }
 
-# One --serve helper fed the jobs; returns the result lines (decoded, in
-# order), the number of progress lines and the helper's stderr.
-sub serve {
+# One --serve helper fed extract-text jobs ([file, params] each); returns
+# the result lines (decoded, in order), the number of progress lines and
+# the helper's stderr.
+sub serve_text {
     my ($env, @jobs) = @_;
     my $n = 0;
-    my $lines = join('', map {
+    my $sv = serve([ map {
         my ($file, $params) = @$_;
-        encode_json({
-            op => 'extract-text',
-            params => { input => sprintf('file_ocrtst%010d', $n++),
-                        %$params },
-            inputs => [ { path => $file, type => type_of($file) } ],
-            staging => "$tmp/serve-" . ++$outn,
-            limits => {},
-        }) . "\n";
-    } @jobs);
-    my ($status, $out, $err) = run($lines, $env, $engine, '--serve');
-    is($status, 0, '--serve exits 0 at the end of its input');
-    my @lines = map { decode_json($_) } split /\n/, $out;
-    my @results = grep { exists $_->{ok} } @lines;
-    my $progress = grep { exists $_->{progress} } @lines;
-    is(scalar @results, scalar @jobs, '--serve answers every job');
-    return (\@results, $progress, $err);
+        +{ op => 'extract-text',
+           params => { input => sprintf('file_ocrtst%010d', $n++),
+                       %$params },
+           inputs => [ { path => $file, type => type_of($file) } ],
+           staging => outdir(), limits => {} };
+    } @jobs ], env => $env);
+    is($sv->{status}, 0, '--serve exits 0 at the end of its input');
+    is(scalar @{ $sv->{results} }, scalar @jobs, '--serve answers every job');
+    return ($sv->{results}, scalar @{ $sv->{progress} }, $sv->{stderr});
 }
 
 # A strict well-formedness check of an XML fragment (tags nest, entities
@@ -176,7 +138,8 @@ sub seq {
 sub xmllint_ok {
     my ($xml) = @_;
     return 1 unless system('xmllint --version >/dev/null 2>&1') == 0;
-    my ($status) = run("<root>$xml</root>", {}, 'xmllint', '--noout', '-');
+    my ($status) = run({ input => "<root>$xml</root>" }, 'xmllint',
+                       '--noout', '-');
     return $status == 0;
 }
 
@@ -184,7 +147,7 @@ sub xmllint_ok {
 # --- accuracy: the 18 English pages, one helper, against the CLI ---------
 
 {
-    my ($results, $progress, $err) = serve({},
+    my ($results, $progress, $err) = serve_text({},
         map { [ "$data/$_", { format => 'plain' } ] } @english);
 
     my (@rows, $worse);
@@ -195,7 +158,7 @@ sub xmllint_ok {
         ok($r->{ok}, "$f: recognized") or diag($json->encode($r));
         is($r->{result}{format}, 'plain', "$f: format");
 
-        my (undef, $cli) = run(undef, {}, 'tesseract', "$data/$f", '-',
+        my (undef, $cli) = run('tesseract', "$data/$f", '-',
                                '-l', 'eng');
         utf8::decode($cli);
         my $text = $r->{result}{content} // '';
@@ -465,8 +428,8 @@ SKIP: {
     my $params = '{"format":"json","schema":{"type":"object","properties":'
                . '{"total":{"type":"number","description":"Total amount"},'
                . '"customer":{"type":"string"},"paid":{"type":"boolean"}}}}';
-    my (undef, $out) = run(undef, {}, $engine, 'extract-text', '--params',
-                           $params, '-o', "$tmp/order", "$tmp/form.png");
+    my (undef, $out) = run(engine(), 'extract-text', '--params', $params,
+                           '-o', "$tmp/order", "$tmp/form.png");
     my ($line) = grep { /^\{"ok"/ } split /\n/, $out;
     my $c = $line ? decode_json($line)->{result}{content} // '' : '';
     is($c, '{"total":1354.9,"customer":"Acme Widgets Ltd","paid":true}',
@@ -525,7 +488,7 @@ SKIP: {
     }
     symlink("$tessdata/eng.traineddata", "$td/xyz.traineddata") or die $!;
 
-    my ($results, undef, $err) = serve({ TESSDATA_PREFIX => $td },
+    my ($results, undef, $err) = serve_text({ TESSDATA_PREFIX => $td },
         [ $photo, { format => 'plain' } ],
         [ $photo, { format => 'plain', language => 'eng+xyz' } ],
         [ $photo, { format => 'markdown', language => 'eng' } ],
@@ -573,7 +536,7 @@ SKIP: {
     cmp_ok(scalar @rows, '>=', 5, 'the table has image rows');
 
     # the same outcome as convert's: both read the image the same way
-    my ($results) = serve({},
+    my ($results) = serve_text({},
         map { [ "$bad/$_->[0]", { format => 'plain' } ] } @rows);
     for my $i (0 .. $#rows) {
         my ($file, undef, undef, $outcome, $reason) = @{ $rows[$i] };
