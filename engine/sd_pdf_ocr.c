@@ -9,7 +9,8 @@
  * to its box, so viewers show the page as it was and pdftotext and
  * search find the words where they are printed.  Pages that have text
  * are kept as they are.  The page's own content is wrapped in q/Q so a
- * graphics state it leaves behind cannot move the text.
+ * graphics state it leaves behind cannot move the text; a page that was
+ * read turned gets a /Rotate that shows it upright.
  */
 
 
@@ -275,6 +276,7 @@ sd_pdf_ocr_contents(fz_context *ctx, pdf_document *doc, pdf_obj *page,
 static void
 sd_pdf_ocr_page(sd_job_t *job, sd_pdf_ocr_t *o, pdf_document *doc, int p)
 {
+    int             rotate;
     fz_irect        box;
     fz_matrix       m;
     fz_buffer      *text;
@@ -313,6 +315,18 @@ sd_pdf_ocr_page(sd_job_t *job, sd_pdf_ocr_t *o, pdf_document *doc, int p)
 
         sd_pdf_ocr_resources(ctx, doc, page->obj, o->font);
         sd_pdf_ocr_contents(ctx, doc, page->obj, text);
+
+        /*
+         * A page read turned is shown upright, as its text reads: the
+         * text is in PDF space already, /Rotate only turns the view.
+         */
+
+        if (ocr.quads) {
+            rotate = pdf_to_int(ctx, pdf_dict_get_inheritable(ctx, page->obj,
+                                                    PDF_NAME(Rotate)));
+            rotate = ((rotate + 90 * ocr.quads) % 360 + 360) % 360;
+            pdf_dict_put_int(ctx, page->obj, PDF_NAME(Rotate), rotate);
+        }
 
     } fz_always(ctx) {
         fz_drop_buffer(ctx, text);

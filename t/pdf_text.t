@@ -214,6 +214,7 @@ note("linn.pdf: tesseract CLI CER $base");
     note("linn.pdf: ocr, then pdftotext -raw: CER $mine");
     cmp_ok($mine, '<=', $base + 0.05,
            "ocr: pdftotext -raw reads it, CER $mine within $base + 0.05");
+    my $plain = cer($truth, pdftotext($out));
     my $found = found($truth, pdftotext($out));
     note("linn.pdf: ocr, then pdftotext: $found of the words");
     cmp_ok($found, '>=', 0.95, "ocr: pdftotext finds the words ($found)");
@@ -225,6 +226,20 @@ note("linn.pdf: tesseract CLI CER $base");
     system("mutool draw -q -r 50 -o '$tmp/b.pgm' '$out' 1 2>/dev/null");
     ok(-s "$tmp/a.pgm" && `cmp '$tmp/a.pgm' '$tmp/b.pgm'` eq '',
        'ocr: the page looks the same');
+
+    # a page shown sideways: read upright, and shown upright after
+    system('qpdf', '--rotate=+90', $linn, "$tmp/turned.pdf") == 0
+        or die 'qpdf';
+    ($r, undef, $dir) = engine('ocr', "$tmp/turned.pdf");
+    ok($r->{ok}, 'ocr turned: ok') or diag($json->encode($r));
+    like(`pdfinfo -l 1 '$dir/out-1.pdf'`, qr/^Page +1 rot: +0$/m,
+         'ocr turned: the page shown upright');
+    $mine = cer($truth, pdftotext("$dir/out-1.pdf"));
+    cmp_ok($mine, '<=', $plain + 0.05,
+           "ocr turned: pdftotext reads it as the upright page's output "
+           . "($mine, upright $plain)");
+    cmp_ok(cer($truth, pdftotext("$dir/out-1.pdf", 'raw')), '<=',
+           $base + 0.05, 'ocr turned: pdftotext -raw reads it');
 
     ($r, undef, $dir) = engine('ocr', "$tmp/mixed.pdf");
     ok($r->{ok}, 'ocr mixed: ok') or diag($json->encode($r));
