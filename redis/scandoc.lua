@@ -419,84 +419,6 @@ end
 
 -- tasks: JSON, inputs
 
--- from the quote at i of a JSON string in s, the index of its closing quote
-local function string_end(s, i)
-    while true do
-        local j = s:find('["\\]', i + 1)
-        if not j then
-            return #s
-        elseif s:sub(j, j) == '"' then
-            return j
-        end
-        i = j + 1                           -- skip the escaped character
-    end
-end
-
---[[
-The span (first, last) of the string value of the top-level key `name` in
-the JSON object text s, or nil (absent, or not a string).  A scan of the
-text, not a decode: parameters are kept byte for byte (see jval).
-]]
-local function top_string_span(s, name)
-    local key, depth, i = '"' .. name .. '"', 0, 1
-    while true do
-        i = s:find('[{}%[%]"]', i)
-        if not i then
-            return nil
-        end
-        local c = s:sub(i, i)
-        if c == '"' then
-            local e = string_end(s, i)
-            local colon = s:find('^%s*:%s*', e + 1)
-            if depth == 1 and colon and s:sub(i, e) == key then
-                local v = s:match('^%s*:%s*()', e + 1)
-                if s:sub(v, v) ~= '"' then
-                    return nil
-                end
-                return v, string_end(s, v)
-            end
-            i = e
-        elseif c == '{' or c == '[' then
-            depth = depth + 1
-        else
-            depth = depth - 1
-        end
-        i = i + 1
-    end
-end
-
---[[
-PDF passwords (API.md "PDF operations") are not kept in the rendered
-parameters, which every task GET and list shows for the whole retention:
-the task's `parameters` carry "password":"***" and the real value (its JSON
-string, as given) lives in the task field `password`, which is never
-rendered, goes only into the claimed job's parameters (the module hands
-parameters.password to the engine) and is dropped once the task finishes.
-]]
-local MASK = '"***"'
-
--- params_json -> masked params_json, the password's JSON string or nil
-local function hide_password(params)
-    local a, b = top_string_span(params, 'password')
-    if not a then
-        return params, nil
-    end
-    return params:sub(1, a - 1) .. MASK .. params:sub(b + 1), params:sub(a, b)
-end
-
--- the parameters as the engine needs them
-local function job_parameters(t)
-    if not t.password then
-        return t.parameters
-    end
-    local a, b = top_string_span(t.parameters, 'password')
-    if not a then
-        return t.parameters
-    end
-    return t.parameters:sub(1, a - 1) .. t.password
-           .. t.parameters:sub(b + 1)
-end
-
 local function task_json(t)
     local cb = (t.callback_url and t.callback_url ~= '')
                and jstr(t.callback_url) or 'null'
@@ -834,10 +756,6 @@ settle = function(t, status, result_json)
     unqueue(t)
     set_task(t, 'status', status, 'result', result_json, 'stage', 'done',
              'owner', '', 'updated_at', now, 'finished_by', by)
-    if t.password then
-        redis.call('HDEL', task_key(t.id), 'password')  -- never needed again
-        t.password = nil
-    end
     emit(t.tenant, status == 'completed' and 'task.completed' or 'task.failed',
          task_event(t, true))
     wake_children(t)
@@ -1019,8 +937,6 @@ local function api_create_task(keys, a)
     local inputs, reqs = cjson.decode(a[6]), cjson.decode(a[7])
     begin(a[9], id)
     local again = owned('task', tenant, id)
-    local password
-    params, password = hide_password(params)
     if again and again.operation == op and again.parameters == params then
         return { 202, task_json(again) }        -- a retry after a lost reply
     end
@@ -1046,8 +962,7 @@ local function api_create_task(keys, a)
                 callback_url = cb, name = name, inputs = a[6], reqs = a[7],
                 depth = res.depth, attempt = 0, crashes = 0,
                 created_at = now, updated_at = now,
-                expires_at = expires_at(tenant), stage = 'new',
-                password = password }
+                expires_at = expires_at(tenant), stage = 'new' }
     local fields = {}
     for k, v in pairs(t) do
         fields[#fields + 1] = k
@@ -1115,7 +1030,7 @@ local function job_json(t, files, timeout_ms)
     end
     return '{"task_id":' .. jstr(t.id) .. ',"attempt":' .. t.attempt
            .. ',"tenant":' .. jstr(t.tenant) .. ',"operation":'
-           .. jstr(t.operation) .. ',"parameters":' .. job_parameters(t)
+           .. jstr(t.operation) .. ',"parameters":' .. t.parameters
            .. ',"timeout_ms":' .. int(timeout_ms) .. ',"inputs":['
            .. table.concat(inputs, ',') .. ']}'
 end

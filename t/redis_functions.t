@@ -537,50 +537,6 @@ is cmd('XLEN', 'sd1:queue'), 0, 'entry left by XACK + XDEL';
     ok index($raw, '"properties":{}') >= 0, 'parameters verbatim ({} kept)';
 }
 
-# -- PDF passwords: never rendered, handed to the engine in the job
-{
-    my $pw_json = '"p\u00e4ss \"w\\\\o/rd\""';       # as the module sends it
-    my $pw = dec("[$pw_json]")->[0];
-    my $params = '{"input":"' . $pdf . '","password":' . $pw_json
-               . ',"pages":"1","n":{"password":"inner"},"list":[{"password":'
-               . '"x"}],"z":1.50}';
-    my ($t, $r) = create($k1, 'extract-pages', [$pdf], params => $params,
-        reqs => '{"types":["application/pdf"],"max_page":1,"max_x":-1,'
-              . '"max_y":-1,"multi":false}');
-    is $r->[0], 202, 'a task with a password';
-    (my $masked = $params) =~ s/\Q$pw_json\E/"***"/;
-    like $r->[1], qr/"parameters":\Q$masked\E,/,
-        'the created Task shows "***", the rest byte for byte';
-    my $shown = fcall('get_task', $k1, $t)->[1];
-    like $shown, qr/"parameters":\Q$masked\E,/, 'GET shows "***"';
-    my $listed = fcall('list', $k1, 'tasks', 100, '', $base)->[1];
-    ok index($listed, $masked) >= 0, 'the list shows "***"';
-    ok index($shown . $listed, 'w\\\\o/rd') < 0, 'the password nowhere';
-    is dec($shown)->{parameters}{n}{password}, 'inner',
-        'only the top-level password is hidden';
-    my $again = fcall('create_task', $k1, $t, 'extract-pages', $params, '',
-        encode_json([$pdf]), '{"types":["application/pdf"],"max_page":1,'
-        . '"max_x":-1,"max_y":-1,"multi":false}', 16, seed());
-    is_deeply $again, $r, 'repeated (lost reply): the same Task';
-    my $raw = fcall('claim', 'hostA:1:1', 1, 60000, 300000, 3, seed());
-    my $j = dec($raw->[1]);
-    is $j->{task_id}, $t, 'claimed';
-    is $j->{parameters}{password}, $pw, "the job's parameters: the password";
-    like $raw->[1], qr/"parameters":\Q$params\E,/,
-        '... as given, byte for byte';
-    fcall('finish', 'hostA:1:1', $t, $j->{attempt}, '{}', '[]', seed());
-    is cmd('HGET', "sd1:task:$t", 'password'), undef,
-        'dropped once the task finished';
-    like fcall('get_task', $k1, $t)->[1], qr/"parameters":\Q$masked\E,/,
-        'still "***" when finished';
-
-    # no password, or not a string: the parameters as they are
-    ($t, $r) = create($k1, 'convert', [$f1], params => '{"input":"' . $f1
-        . '","target_format":"image/png","x":{"password":"y"}}');
-    like $r->[1], qr/"x":\{"password":"y"\}/, 'a nested password is data';
-    drain();
-}
-
 # -- crashes, reclaim, release
 
 ($tid) = create($k1, 'convert', [$f1]);
