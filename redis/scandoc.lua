@@ -763,22 +763,15 @@ settle = function(t, status, result_json)
 end
 
 
--- API functions
+-- API functions: each gets the tenant of its key (argument 1); the
+-- authenticated() wrapper at registration answers 401 for any other key
 
-local function api_auth(keys, a)
-    local tenant = tenant_of(a[1])
-    if not tenant then
-        return { 401, '' }
-    end
+local function api_auth(tenant, a)
     return { 200, tenant, tenant }
 end
 
 -- args: keyhash, file_id, name, type, properties_json, path_rel, seed
-local function api_upload_file(keys, a)
-    local tenant = tenant_of(a[1])
-    if not tenant then
-        return { 401, '' }
-    end
+local function api_upload_file(tenant, a)
     begin(a[7], a[2])
     local again = owned('file', tenant, a[2])
     if again and again.path == a[6] then
@@ -793,11 +786,7 @@ local function api_upload_file(keys, a)
     return { 201, file_json(f, true) }
 end
 
-local function api_get_file(keys, a)
-    local tenant = tenant_of(a[1])
-    if not tenant then
-        return { 401, '' }
-    end
+local function api_get_file(tenant, a)
     local f = owned('file', tenant, a[2])
     if not f then
         return not_found('file', a[2])
@@ -807,11 +796,7 @@ local function api_get_file(keys, a)
 end
 
 -- args: keyhash, file_id, seed; the record goes first, C unlinks the bytes
-local function api_delete_file(keys, a)
-    local tenant = tenant_of(a[1])
-    if not tenant then
-        return { 401, '' }
-    end
+local function api_delete_file(tenant, a)
     begin(a[3], a[2])
     local f = owned('file', tenant, a[2])
     if not f then
@@ -825,11 +810,7 @@ local function api_delete_file(keys, a)
     return { 204, '', f.path }
 end
 
-local function api_get_task(keys, a)
-    local tenant = tenant_of(a[1])
-    if not tenant then
-        return { 401, '' }
-    end
+local function api_get_task(tenant, a)
     local t = owned('task', tenant, a[2])
     if not t then
         return not_found('task', a[2])
@@ -866,11 +847,7 @@ local function from_seq(tenant, kind, from)
 end
 
 -- args: keyhash, what, take, from, base (API.md "Pagination")
-local function api_list(keys, a)
-    local tenant = tenant_of(a[1])
-    if not tenant then
-        return { 401, '' }
-    end
+local function api_list(tenant, a)
     local what, take, from, base = a[2], tonumber(a[3]), a[4] or '', a[5] or ''
     local kind = list_kinds[what]
     if not kind then
@@ -928,11 +905,7 @@ args: keyhash, task_id, operation, params_json, callback_url_or_"",
 API.md "Order of checks" from the 404 on; admission by the tenant's active
 limit (the backlog); tasks on unfinished inputs park in sd1:waiting:<parent>.
 ]]
-local function api_create_task(keys, a)
-    local tenant = tenant_of(a[1])
-    if not tenant then
-        return { 401, '' }
-    end
+local function api_create_task(tenant, a)
     local id, op, params, cb = a[2], a[3], a[4], a[5] or ''
     local inputs, reqs = cjson.decode(a[6]), cjson.decode(a[7])
     begin(a[9], id)
@@ -987,11 +960,7 @@ args: keyhash, task_id, seed.  An unfinished task is cancelled first (failed
 with code cancelled; its running attempt learns it at its next heartbeat);
 then task.deleted.  Its generated files stay.
 ]]
-local function api_delete_task(keys, a)
-    local tenant = tenant_of(a[1])
-    if not tenant then
-        return { 401, '' }
-    end
+local function api_delete_task(tenant, a)
     begin(a[3], a[2])
     local t = owned('task', tenant, a[2])
     if not t then
@@ -1450,6 +1419,18 @@ end
 
 -- registration
 
+-- every API call resolves its key first, in the same atomic call, so a
+-- revoked key fails at once
+local function authenticated(fn)
+    return function(keys, a)
+        local tenant = tenant_of(a[1])
+        if not tenant then
+            return { 401, '' }
+        end
+        return fn(tenant, a)
+    end
+end
+
 local function register(name, fn, read_only)
     redis.register_function{
         function_name = 'sd1_' .. name,
@@ -1458,14 +1439,14 @@ local function register(name, fn, read_only)
     }
 end
 
-register('auth', api_auth, true)
-register('upload_file', api_upload_file)
-register('get_file', api_get_file, true)
-register('delete_file', api_delete_file)
-register('list', api_list, true)
-register('get_task', api_get_task, true)
-register('delete_task', api_delete_task)
-register('create_task', api_create_task)
+register('auth', authenticated(api_auth), true)
+register('upload_file', authenticated(api_upload_file))
+register('get_file', authenticated(api_get_file), true)
+register('delete_file', authenticated(api_delete_file))
+register('list', authenticated(api_list), true)
+register('get_task', authenticated(api_get_task), true)
+register('delete_task', authenticated(api_delete_task))
+register('create_task', authenticated(api_create_task))
 register('claim', w_claim)
 register('heartbeat', w_heartbeat)
 register('finish', w_finish)
