@@ -406,16 +406,17 @@ sd_integer(json_t *body, json_t *params, json_t *errors, const char *field,
 
 
 /*
- * Counts the code points of a UTF-8 string (jansson has checked the
- * encoding) and refuses control characters, NUL included.
+ * The name rule of API.md (1-50 code points, no control characters, C1
+ * included), shared with the module's upload path, whose names come raw
+ * from a multipart part or a query string: so the encoding is checked
+ * here too, not left to jansson.  Returns the message, or NULL if valid.
  */
-static long
-sd_utf8_text(const char *s, size_t len)
+const char *
+sd_name_error(const char *s, size_t len)
 {
-    long            n;
-    size_t          i;
+    size_t          i, n, k;
+    unsigned        cp, min;
     unsigned char   c;
-    unsigned        cp;
 
     n = 0;
 
@@ -423,29 +424,57 @@ sd_utf8_text(const char *s, size_t len)
         c = (unsigned char) s[i];
 
         if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f) {
-                return -1;
-            }
-            i++;
-            continue;
-        }
+            cp = c;
+            k = 1;
+            min = 0;
 
-        if ((c & 0xe0) == 0xc0 && i + 1 < len) {
-            cp = ((c & 0x1f) << 6) | (s[i + 1] & 0x3f);
-            if (cp >= 0x80 && cp < 0xa0) {
-                return -1;      /* C1 controls */
-            }
-            i += 2;
+        } else if ((c & 0xe0) == 0xc0) {
+            cp = c & 0x1f;
+            k = 2;
+            min = 0x80;
 
         } else if ((c & 0xf0) == 0xe0) {
-            i += 3;
+            cp = c & 0x0f;
+            k = 3;
+            min = 0x800;
+
+        } else if ((c & 0xf8) == 0xf0) {
+            cp = c & 0x07;
+            k = 4;
+            min = 0x10000;
 
         } else {
-            i += 4;
+            return "The name field must be valid UTF-8.";
+        }
+
+        if (i + k > len) {
+            return "The name field must be valid UTF-8.";
+        }
+
+        for (i++, k--; k; i++, k--) {
+            if (((unsigned char) s[i] & 0xc0) != 0x80) {
+                return "The name field must be valid UTF-8.";
+            }
+
+            cp = (cp << 6) | ((unsigned char) s[i] & 0x3f);
+        }
+
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return "The name field must be valid UTF-8.";
+        }
+
+        if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+            n = SD_NAME_MAX + 1;
+            break;
         }
     }
 
-    return i == len ? n : -1;
+    if (n < 1 || n > SD_NAME_MAX) {
+        return "The name field must be 1 to 50 characters without control "
+               "characters.";
+    }
+
+    return NULL;
 }
 
 
@@ -494,10 +523,9 @@ sd_common(const sd_op_t *op, json_t *body, json_t *params, json_t *errors,
     json_t *inputs)
 {
     char         key[32];
-    long         n;
     size_t       i;
     json_t      *v, *item;
-    const char  *s;
+    const char  *s, *msg;
 
     v = sd_get(body, "input");
 
@@ -557,12 +585,12 @@ sd_common(const sd_op_t *op, json_t *body, json_t *params, json_t *errors,
 
         } else {
             s = json_string_value(v);
-            n = s ? sd_utf8_text(s, json_string_length(v)) : -1;
+            msg = s ? sd_name_error(s, json_string_length(v))
+                    : "The name field must be 1 to 50 characters without "
+                      "control characters.";
 
-            if (n < 1 || n > SD_NAME_MAX) {
-                sd_error(errors, "name",
-                         "The name field must be 1 to 50 characters without "
-                         "control characters.");
+            if (msg != NULL) {
+                sd_error(errors, "name", msg);
 
             } else {
                 json_object_set(params, "name", v);

@@ -102,6 +102,9 @@ int sd_op_validate(const sd_op_t *op, const sd_ctx_t *ctx, json_t *body,
 /* serializes reqs as INTERNALS.md "reqs_json"; malloc()ed string */
 char *sd_reqs_dump(const sd_reqs_t *reqs);
 
+/* NULL if s is a valid "name" (API.md), else the message saying why */
+const char *sd_name_error(const char *s, size_t len);
+
 /* 1 if s is "<prefix>_" + 16 of [a-z0-9] */
 int sd_id_valid(const char *prefix, const char *s, size_t len);
 

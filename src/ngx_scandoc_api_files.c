@@ -24,6 +24,7 @@
 #include "ngx_scandoc_engine.h"
 #include "ngx_scandoc_multipart.h"
 #include "ngx_scandoc_storage.h"
+#include "sd_ops.h"
 
 
 typedef struct {
@@ -221,8 +222,8 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
         ngx_unescape_uri(&dst, &p, value.len, 0);
         up->name.len = dst - up->name.data;
 
-        up->name_error = ngx_http_scandoc_name_error(up->name.data,
-                                                     up->name.len);
+        up->name_error = sd_name_error((char *) up->name.data,
+                                       up->name.len);
         if (up->name_error) {
             return NGX_HTTP_UNPROCESSABLE_ENTITY;
         }
@@ -421,8 +422,8 @@ ngx_http_scandoc_upload_thread(void *data, ngx_log_t *log)
             up->name_error = "The name field must be 1 to 50 characters "
                              "without control characters.";
         } else {
-            up->name_error = ngx_http_scandoc_name_error(up->mp.name,
-                                                         up->mp.name_len);
+            up->name_error = sd_name_error((char *) up->mp.name,
+                                           up->mp.name_len);
         }
 
         if (up->file_error || up->name_error) {

@@ -20,7 +20,6 @@
 /* nginx has no name for it */
 #define NGX_HTTP_UNPROCESSABLE_ENTITY  422
 
-#define NGX_HTTP_SCANDOC_NAME_MAX      50      /* code points */
 
 /* Retry-After, in seconds (the SDKs ignore 60 and above) */
 #define NGX_HTTP_SCANDOC_RETRY_503     2
@@ -129,8 +128,6 @@ ngx_int_t ngx_http_scandoc_seed(ngx_http_request_t *r, ngx_str_t *seed);
 ngx_int_t ngx_http_scandoc_json_dump(ngx_http_request_t *r, json_t *json,
     ngx_str_t *out);
 
-/* NULL when name is 1-50 code points of UTF-8 without control characters */
-const char *ngx_http_scandoc_name_error(u_char *name, size_t len);
 
 /* finishes a request from outside its own event handlers */
 void ngx_http_scandoc_finalize(ngx_http_request_t *r, ngx_int_t rc);
