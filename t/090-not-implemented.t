@@ -92,6 +92,6 @@ is($s->create_task(image => 'sharpen', { input => $png })->{status}, 404,
    'an unregistered operation: 404');
 
 is_deeply([ sort $s->worker_pids ], \@workers, 'the same nginx workers');
-is_deeply([ $s->staging_leftovers ], [], 'nothing left in storage/.staging');
+is_deeply([ $s->staging_settled ], [], 'nothing left in storage/.staging');
 
 done_testing();

@@ -83,7 +83,7 @@ for my $row (@rows) {
 
 is_deeply([ sort $s->worker_pids ], \@workers, 'the nginx workers are the same processes');
 unlike($s->error_log, qr/worker process \d+ exited on signal/, 'no worker crashed');
-is_deeply([ $s->staging_leftovers ], [], 'nothing left in storage/.staging');
+is_deeply([ $s->staging_settled ], [], 'nothing left in storage/.staging');
 
 my $t = $s->create_task_id(image => convert => { input => $png, target_format => 'image/jpeg', quality => 70 });
 is($s->wait_task($t)->{status}, 'completed', 'the service still converts');

@@ -23,7 +23,7 @@ ok((grep { $s->task_attempts($_) >= 2 } @ids),
    'at least one task needed a second attempt (the kill hit a job)');
 is_deeply([ sort $s->worker_pids ], \@workers, 'the nginx workers are the same processes');
 ok(!(grep { kill 0, $_ } @busy), 'the killed helpers are gone (reaped)');
-is_deeply([ $s->staging_leftovers ], [], 'nothing left in staging');
+is_deeply([ $s->staging_settled ], [], 'nothing left in staging');
 
 # the slot works again with a fresh helper
 my @more = slow_tasks($s, 1);

@@ -31,6 +31,6 @@ completed_once($s, @ids, @more);
 
 unlike($s->error_log, qr/open socket .* left in connection/, 'no leaked connection at exit');
 unlike($s->error_log, qr/worker process \d+ exited on signal/, 'no worker crashed');
-is_deeply([ $s->staging_leftovers ], [], 'nothing left in staging');
+is_deeply([ $s->staging_settled ], [], 'nothing left in staging');
 
 done_testing();

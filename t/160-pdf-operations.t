@@ -237,6 +237,6 @@ sub px { `identify -format '%w %h' '$_[0]' 2>/dev/null` }
     cmp_ok($t->{result}{page_count} // 0, '>', 0, 'info: its page count');
 }
 
-is(join(' ', $s->staging_leftovers), '', 'staging is empty');
+is(join(' ', $s->staging_settled), '', 'staging is empty');
 
 done_testing();

@@ -360,6 +360,6 @@ is_deeply([ sort $s->worker_pids ], \@workers,
           'the nginx workers are the same processes');
 unlike($s->error_log, qr/worker process \d+ exited on signal/,
        'no worker crashed');
-is_deeply([ $s->staging_leftovers ], [], 'nothing left in storage/.staging');
+is_deeply([ $s->staging_settled ], [], 'nothing left in storage/.staging');
 
 done_testing();

@@ -28,7 +28,7 @@ is($t->{result}{generated_files}, undef, 'no output');
 ok(Test::Scandoc::Server::poll_until(10, sub { !grep { kill 0, $_ } @busy }),
    "the helper (@busy) was killed") or diag($s->error_log_tail(30));
 is_deeply([ $s->busy_helpers ], [], 'no helper still busy with it');
-is_deeply([ $s->staging_leftovers ], [], 'nothing left in staging');
+is_deeply([ $s->staging_settled ], [], 'nothing left in staging');
 
 # the next task works (a new helper for the slot)
 my $file = $s->upload_id(Test::Scandoc::Server::corpus('tessjs_simple.png'), 'simple');

@@ -41,7 +41,7 @@ over_memory('convert of a 16-megapixel PNG',
 
 # nothing else suffered
 is_deeply([ sort $s->worker_pids ], \@workers, 'the nginx workers are the same processes');
-is_deeply([ $s->staging_leftovers ], [], 'nothing left in staging');
+is_deeply([ $s->staging_settled ], [], 'nothing left in staging');
 my $file = $s->upload_id(Test::Scandoc::Server::corpus('tessjs_simple.png'), 'simple');
 my $n = $s->wait_task($s->create_task_id(image => convert => { input => $file,
                                                                 target_format => 'image/png' }));

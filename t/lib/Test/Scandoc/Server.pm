@@ -685,6 +685,15 @@ sub staging_leftovers {
     return @left;
 }
 
+# A task is reported before its staging folder is removed (the CLEAN step
+# of ngx_scandoc_queue.c runs after REPORT, on the io pool), so a test that
+# has just seen the last task finish waits for that step before looking.
+sub staging_settled {
+    my ($self) = @_;
+    poll_until(15, sub { !$self->staging_leftovers });
+    return $self->staging_leftovers;
+}
+
 # How many attempts a task had: white-box (the task record in Redis, as
 # redis/scandoc.lua keeps it), so the fault tests can prove a retry happened.
 sub task_attempts {
