@@ -25,6 +25,8 @@ static void *ngx_http_scandoc_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_scandoc_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_scandoc_create_loc_conf(ngx_conf_t *cf);
 
+static char *ngx_http_scandoc_redis_host(ngx_conf_t *cf, u_char *host,
+    size_t len);
 static char *ngx_http_scandoc_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_scandoc_storage(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -485,6 +487,43 @@ ngx_http_scandoc_create_loc_conf(ngx_conf_t *cf)
 }
 
 
+/*
+ * hiredis resolves a name with getaddrinfo() at every connect, which would
+ * block the event loop on a slow DNS server; as for proxy_pass, the name is
+ * resolved once here and the first address used.
+ */
+
+static char *
+ngx_http_scandoc_redis_host(ngx_conf_t *cf, u_char *host, size_t len)
+{
+    u_char     *p;
+    ngx_url_t   u;
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.host.data = host;
+    u.host.len = len;
+
+    if (ngx_inet_resolve_host(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "host \"%*s\" of \"scandoc_redis\" not found",
+                           len, host);
+        return NULL;
+    }
+
+    p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, p,
+                        NGX_SOCKADDR_STRLEN, 0);
+    p[len] = '\0';
+
+    return (char *) p;
+}
+
+
 /* scandoc_redis unix:/path | host[:port] [password=P] [db=N] */
 
 static char *
@@ -565,12 +604,11 @@ ngx_http_scandoc_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             }
         }
 
-        smcf->redis_host = ngx_pnalloc(cf->pool, len + 1);
+        smcf->redis_host = ngx_http_scandoc_redis_host(cf, host, len);
         if (smcf->redis_host == NULL) {
             return NGX_CONF_ERROR;
         }
 
-        (void) ngx_cpystrn((u_char *) smcf->redis_host, host, len + 1);
         smcf->redis_port = (int) port;
     }
 

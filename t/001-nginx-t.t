@@ -67,6 +67,8 @@ my @bad = (
     [ 'engine missing', qr/scandoc_engine/,
       scandoc_engine => "$dir/no/such/scandoc-engine" ],
     [ 'missing scandoc_storage', qr/scandoc_storage/, scandoc_storage => undef ],
+    [ 'unknown Redis host', qr/scandoc_redis/,
+      scandoc_redis => 'no-such-host.invalid:6379' ],
 );
 
 # Storage that exists but the workers cannot write: as root, run them as

@@ -1,8 +1,9 @@
 # Redis with requirepass and the API's data in database 1
-# (`scandoc_redis 127.0.0.1:PORT password=... db=1;`): tenants made with
+# (`scandoc_redis localhost:PORT password=... db=1;`): tenants made with
 # scandoc-admin (SCANDOC_REDIS_PASSWORD, SCANDOC_REDIS_DB), then upload, a
 # task, its output and the lists work end to end, and nothing lands in db 0.
-# A PDF password given to a task opens the file.
+# A PDF password given to a task opens the file.  The address is a host
+# name, resolved when the configuration is read.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -10,10 +11,11 @@ use Test::More;
 use Test::Scandoc::Server;
 
 my $pw = 'redis-secret-' . join '', map { ('a' .. 'z')[rand 26] } 1 .. 12;
-my $s = Test::Scandoc::Server->new(redis_password => $pw, redis_db => 1);
+my $s = Test::Scandoc::Server->new(redis_password => $pw, redis_db => 1,
+                                  redis_host => 'localhost');
 $s->start_nginx;
-like($s->current_conf, qr/scandoc_redis 127\.0\.0\.1:\d+ password=\Q$pw\E db=1;/,
-     'scandoc_redis with password= and db=1');
+like($s->current_conf, qr/scandoc_redis localhost:\d+ password=\Q$pw\E db=1;/,
+     'scandoc_redis with a host name, password= and db=1');
 
 # the Redis really wants the password
 my $port = $s->redis_port;

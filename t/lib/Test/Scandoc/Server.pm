@@ -63,10 +63,11 @@ sub spew {
     close $fh or die "$path: $!";
 }
 
-# new(name => 'servroot suffix', redis_password => P, redis_db => N):
-# starts Redis (with requirepass P; the API's data in database N), loads
-# the Function library, creates the tenants.  nginx is started separately
-# (start_nginx); its scandoc_redis carries password= and db= accordingly.
+# new(name => 'servroot suffix', redis_password => P, redis_db => N,
+# redis_host => H): starts Redis (with requirepass P; the API's data in
+# database N), loads the Function library, creates the tenants.  nginx is
+# started separately (start_nginx); its scandoc_redis names the host H
+# (default 127.0.0.1) and carries password= and db= accordingly.
 sub new {
     my ($class, %args) = @_;
     my $name = $args{name} // basename($0, '.t');
@@ -77,6 +78,7 @@ sub new {
         keys       => {},
         redis_password => $args{redis_password},
         redis_db       => $args{redis_db} // 0,
+        redis_host     => $args{redis_host},
     }, $class;
     remove_tree($self->{dir});
     make_path(map { "$self->{dir}/$_" }
@@ -281,7 +283,7 @@ sub nginx_conf {
     # as root the workers run as root unless a test asks for another user
     # (an unprivileged worker user cannot write a root-owned storage)
     my $user = $> != 0 ? '' : 'user ' . ($c{user} // 'root') . ";\n";
-    my $redis = "127.0.0.1:$self->{redis_port}";
+    my $redis = ($self->{redis_host} // '127.0.0.1') . ":$self->{redis_port}";
     $redis .= " password=$self->{redis_password}"
         if defined $self->{redis_password};
     $redis .= " db=$self->{redis_db}" if $self->{redis_db};
