@@ -312,6 +312,7 @@ ngx_http_scandoc_create_main_conf(ngx_conf_t *cf)
      *     smcf->redis_path = NULL;
      *     smcf->redis_host = NULL;
      *     smcf->storage = { 0, NULL };
+     *     smcf->body_temp = { 0, NULL };
      *     smcf->engine_path = { 0, NULL };
      *     smcf->tessdata = { 0, NULL };
      *     smcf->default_language = { 0, NULL };
@@ -1086,6 +1087,14 @@ ngx_http_scandoc_check_same_fs(ngx_conf_t *cf,
                            &smcf->storage, &temp);
         return NGX_ERROR;
     }
+
+    smcf->body_temp.data = ngx_pnalloc(cf->pool, temp.len + 1);
+    if (smcf->body_temp.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    (void) ngx_cpystrn(smcf->body_temp.data, temp.data, temp.len + 1);
+    smcf->body_temp.len = temp.len;
 
     return NGX_OK;
 }

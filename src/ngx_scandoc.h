@@ -43,6 +43,9 @@ typedef struct {
     /* absolute path without a trailing slash */
     ngx_str_t                  storage;
 
+    /* the http level client_body_temp_path, NUL-terminated: swept too */
+    ngx_str_t                  body_temp;
+
     /* the scandoc-engine binary and the tesseract models */
     ngx_str_t                  engine_path;
     ngx_str_t                  tessdata;

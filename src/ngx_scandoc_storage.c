@@ -14,6 +14,9 @@
  * and then from an io pool thread and removes the entries nobody touched
  * for longer than any job may run: that is the only sign of a dead owner
  * that holds for the workers of other hosts sharing the storage too.
+ * A killed worker also leaves the request bodies it was spooling in
+ * client_body_temp_path, where nginx itself never looks again; files
+ * there untouched for an hour are gone with it.
  */
 
 
@@ -40,6 +43,14 @@
 #define NGX_HTTP_SCANDOC_JANITOR_FIRST   5000
 #define NGX_HTTP_SCANDOC_JANITOR_EVERY   300000
 
+/*
+ * A body in client_body_temp_path lives as long as its request: for the
+ * API that is while it is received (each write touches it) and probed,
+ * but a location elsewhere sharing the path may proxy its body upstream
+ * for longer.  An hour keeps well clear of both.
+ */
+#define NGX_HTTP_SCANDOC_JANITOR_BODY    3600
+
 
 typedef struct {
     ngx_thread_task_t              task;
@@ -58,7 +69,10 @@ typedef struct {
     ngx_log_t                     *log;
     ngx_thread_pool_t             *io_pool;
     u_char                        *staging;    /* NUL-terminated */
+    u_char                        *body_temp;  /* NUL-terminated */
     time_t                         age;        /* seconds */
+    time_t                         body_age;
+    time_t                         now;        /* of the sweep running */
     ngx_msec_t                     every;
     ngx_http_scandoc_storage_busy_pt  busy;
     unsigned                       sweeping:1;
@@ -78,6 +92,8 @@ static void ngx_http_scandoc_storage_discard_thread(void *data,
 static void ngx_http_scandoc_storage_discard_done(ngx_event_t *ev);
 static void ngx_http_scandoc_janitor_tick(ngx_event_t *ev);
 static void ngx_http_scandoc_janitor_thread(void *data, ngx_log_t *log);
+static int ngx_http_scandoc_janitor_body(const char *path,
+    const struct stat *sb, int type, struct FTW *ftw);
 static void ngx_http_scandoc_janitor_done(ngx_event_t *ev);
 
 
@@ -477,7 +493,9 @@ ngx_http_scandoc_janitor_init(ngx_cycle_t *cycle,
           + NGX_HTTP_SCANDOC_JANITOR_MARGIN;
 
     j->staging = p;
+    j->body_temp = smcf->body_temp.data;
     j->age = (time_t) (age + 999) / 1000;
+    j->body_age = ngx_max(j->age, NGX_HTTP_SCANDOC_JANITOR_BODY);
     j->every = ngx_min(age / 2, NGX_HTTP_SCANDOC_JANITOR_EVERY);
     j->io_pool = smcf->io_pool;
     j->busy = busy;
@@ -636,6 +654,49 @@ ngx_http_scandoc_janitor_thread(void *data, ngx_log_t *log)
     }
 
     (void) closedir(dir);
+
+    if (j->body_temp == NULL) {
+        return;
+    }
+
+    /* one sweep at a time in a worker: the callback may use j */
+
+    j->now = now;
+
+    if (nftw((char *) j->body_temp, ngx_http_scandoc_janitor_body, 8,
+             FTW_PHYS) == -1
+        && ngx_errno != NGX_ENOENT)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                      "scandoc janitor: nftw(\"%s\") failed", j->body_temp);
+    }
+}
+
+
+/* files only: the levels folders belong to nginx */
+
+static int
+ngx_http_scandoc_janitor_body(const char *path, const struct stat *sb,
+    int type, struct FTW *ftw)
+{
+    ngx_http_scandoc_janitor_t  *j;
+
+    j = &ngx_http_scandoc_janitor;
+
+    if (type != FTW_F || j->now - sb->st_mtime < j->body_age) {
+        return 0;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, j->log, 0,
+                  "scandoc janitor: removing request body \"%s\", "
+                  "untouched for %T s", path, j->now - sb->st_mtime);
+
+    if (unlink(path) == -1 && ngx_errno != NGX_ENOENT) {
+        ngx_log_error(NGX_LOG_ERR, j->log, ngx_errno,
+                      "scandoc janitor: unlink(\"%s\") failed", path);
+    }
+
+    return 0;
 }
 
 

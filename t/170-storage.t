@@ -1,6 +1,7 @@
 # Storage, white-box: where committed objects live and with which modes
 # (uploads, raw and multipart, and task outputs alike), the janitor removing
-# stale staging entries (old mtimes) and leaving young ones, the consumer
+# stale staging entries and request bodies (old mtimes) and leaving young
+# ones, the consumer
 # retired at a graceful exit, and the warning about scandoc_shutdown_grace.
 use strict;
 use warnings;
@@ -44,11 +45,26 @@ utime $old, $old, "$staging/task_oldoldoldoldold1.2/out-1.png",
                   "$staging/task_oldoldoldoldold1.2",
                   "$staging/file_oldoldoldoldold1.upload";
 
+# A request body a killed worker left in client_body_temp_path (nginx's
+# levels folders, its file names): removed after an hour untouched.
+my $body = "$storage/.body";
+make_path("$body/7/42");
+Test::Scandoc::Server::spew("$body/7/42/0000000427", 'old body');
+Test::Scandoc::Server::spew("$body/0000000428", 'young body');
+my $hour = time - 3600 - 60;
+utime $hour, $hour, "$body/7/42/0000000427";
+
 $s->start_nginx;
 
 Test::Scandoc::Server::poll_until(60, sub {
     !-e "$staging/task_oldoldoldoldold1.2" && !-e "$staging/file_oldoldoldoldold1.upload"
+        && !-e "$body/7/42/0000000427"
 });
+ok(!-e "$body/7/42/0000000427", 'the janitor removed a request body untouched for an hour');
+ok(-d "$body/7/42", 'but not the levels folders of nginx');
+ok(-e "$body/0000000428", 'a young request body stays');
+like($s->error_log, qr/scandoc janitor: removing request body "\Q$body\E\/7\/42\/0000000427"/,
+     'the removal is logged');
 ok(!-e "$staging/task_oldoldoldoldold1.2", 'the janitor removed an old task folder, with its content');
 ok(!-e "$staging/file_oldoldoldoldold1.upload", 'and an old upload');
 ok(-e "$staging/task_youngyoungyoung1.1/out-1.png", 'a young staging folder stays');
