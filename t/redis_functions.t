@@ -14,6 +14,8 @@ use IO::Socket::INET;
 use JSON::PP;
 use Digest::SHA qw(sha256_hex);
 use Time::HiRes qw(sleep);
+use lib 't/lib';
+use Test::Scandoc::Server;
 
 my $root = abs_path(dirname(__FILE__) . '/..');
 my $admin = "$root/tools/scandoc-admin";
@@ -26,17 +28,9 @@ plan skip_all => 'redis-server not installed'
 my $dir = tempdir('lua-test-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my ($port, $redis_pid);
 
-sub free_port {
-    for my $p (17100 .. 17199) {
-        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                                      LocalPort => $p, Listen => 1,
-                                      ReuseAddr => 0);
-        if ($s) { close $s; return $p }
-    }
-    die "no free port in 17100-17199\n";
-}
-
-$port = free_port();
+# the suite's port picker: locked against the other test files of a
+# parallel prove
+$port = Test::Scandoc::Server::free_port();
 $redis_pid = fork // die "fork: $!";
 if ($redis_pid == 0) {
     open STDOUT, '>', "$dir/redis.log";

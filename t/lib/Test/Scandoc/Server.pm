@@ -15,6 +15,7 @@ use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(basename dirname);
 use File::Path qw(make_path remove_tree);
+use Fcntl qw(:flock);
 use File::Spec;
 use IO::Socket::INET;
 use JSON::PP ();
@@ -39,13 +40,33 @@ sub corpus { my $f = pop; "$CORPUS/$f" }
 
 # A port nobody listens on right now: bind to port 0 and let the kernel
 # choose (others run servers on fixed ports on this machine).
+# A port the kernel hands out for port 0 comes from the ephemeral range,
+# which every outgoing connection of the suite draws from too: between
+# this choice and nginx's bind() a client socket could take it.  So the
+# ports come from below that range, and a lock file held until this
+# process exits keeps test files run in parallel (prove -j) or a second
+# suite on the machine off each other's ports.
+my @PORT_LOCKS;
+
 sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, Proto => 'tcp', ReuseAddr => 1)
-        or die "cannot find a free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
+    my ($lo) = (slurp('/proc/sys/net/ipv4/ip_local_port_range') // '32768')
+               =~ /(\d+)/;
+    $lo = 32768 if $lo < 12000;
+    my $dir = "/tmp/scandoc-test-ports";
+    chmod 01777, $dir if mkdir $dir;
+    for (1 .. 1000) {
+        my $port = 10000 + int(rand($lo - 10000));
+        open(my $lock, '>', "$dir/$port") or next;
+        next unless flock($lock, LOCK_EX | LOCK_NB);
+        my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                      LocalPort => $port, Proto => 'tcp',
+                                      ReuseAddr => 1)
+            or next;
+        close $s;
+        push @PORT_LOCKS, $lock;
+        return $port;
+    }
+    die "cannot find a free port below $lo";
 }
 
 sub slurp {
