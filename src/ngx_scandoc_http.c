@@ -488,8 +488,37 @@ ngx_http_scandoc_send(ngx_http_request_t *r, ngx_uint_t status,
 
     /* a response may come before the body was read (401, 404, 405...) */
 
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_ERROR;
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        if (rc != NGX_HTTP_BAD_REQUEST || r->connection->error) {
+            return NGX_ERROR;
+        }
+
+        /*
+         * A body that cannot even be skipped (an invalid chunked
+         * encoding): the connection is out of step with the client and
+         * closes after this answer, which is then about the body, as
+         * nginx's own would be.  The discard keeps what it parsed in
+         * r->request_body, so the second one returns at once.
+         */
+
+        r->keepalive = 0;
+
+        if (status != NGX_HTTP_BAD_REQUEST) {
+            /*
+             * Nothing of the answer that was meant (Allow,
+             * WWW-Authenticate) belongs to this one, and error_page's
+             * status would win over the 400.
+             */
+
+            ngx_http_clean_header(r);
+            r->err_status = 0;
+
+            return ngx_http_scandoc_problem_text(r, NGX_HTTP_BAD_REQUEST,
+                                                 "The request body is "
+                                                 "malformed.");
+        }
     }
 
     if (ngx_http_scandoc_request_id(r, &id) == NGX_OK

@@ -1,0 +1,66 @@
+# Hostile and malformed requests: each one a way a request once made the
+# service misbehave (no answer at all, a 500, nginx's HTML page instead of
+# problem JSON, a wrong status).  Every check here failed before its fix.
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Test::Scandoc::Server;
+use IO::Socket::INET;
+
+my $s = Test::Scandoc::Server->new;
+
+$s->start_nginx;
+
+my $key = $s->key;
+my $png = Test::Scandoc::Server::corpus('tessjs_simple.png');
+my $file = $s->upload_id($png, 'simple');
+
+sub hdr { Test::Scandoc::Server::header(@_) }
+sub enc { Test::Scandoc::Server::json_encode(@_) }
+
+# a problem JSON with that status and slug
+sub problem {
+    my ($r, $status, $slug, $name) = @_;
+    is($r->{status}, $status, "$name: $status")
+        or diag(substr($r->{raw} // '', 0, 400));
+    like(hdr($r, 'content-type') // '', qr{^application/problem\+json},
+         "$name: problem JSON");
+    is($r->{json}{status}, $status, "$name: status in the body");
+    like($r->{json}{type} // '', qr{/\Q$slug\E$}, "$name: type $slug");
+}
+
+my $log_from = $s->error_log_size;
+
+### an invalid chunked body where the answer needs no body
+
+# The discard of the body failed and the connection was closed without
+# any answer; nginx's own handlers answer such a body with a 400.
+for my $c (['POST /v1/nothing', 'an unknown route'],
+           ['PUT /v1/files', 'a method the route does not have'],
+           ['GET /v1/files', 'a list'],
+           ['POST /elsewhere', 'outside the API location']) {
+    my $r = $s->request(GET => '/', raw =>
+        "$c->[0] HTTP/1.1\r\nHost: x\r\nx-api-key: $key\r\n"
+        . "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
+    problem($r, 400, 'bad-request', "invalid chunked body to $c->[1]");
+    is(hdr($r, 'connection'), 'close', "$c->[1]: the connection closes");
+    ok(!hdr($r, 'allow'), "$c->[1]: no Allow of the 405 it is not");
+}
+
+{
+    my $r = $s->request(GET => '/', raw =>
+        "GET /v1/files HTTP/1.1\r\nHost: x\r\nx-api-key: not-a-key\r\n"
+        . "Transfer-Encoding: chunked\r\n\r\nzz\r\n\r\n");
+    problem($r, 400, 'bad-request', 'invalid chunked body with a bad key');
+    ok(!hdr($r, 'www-authenticate'), '... without the 401\'s WWW-Authenticate');
+}
+
+### the log
+
+my $log = $s->error_log($log_from);
+unlike($log, qr/exited on signal|\[alert\]|\[emerg\]/, 'no crash, no alert')
+    or diag($s->error_log_tail(30));
+is_deeply([ $s->staging_settled ], [], 'nothing left in staging');
+
+done_testing();
