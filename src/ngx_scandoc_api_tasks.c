@@ -18,6 +18,15 @@
 #include "sd_ops.h"
 
 
+/*
+ * Nesting allowed in a JSON body.  A schema needs about 20 levels (8 of
+ * its own, two JSON levels each); the parameters travel on to Lua's cjson,
+ * which refuses more than 1000, so jansson's own limit (2048) would let a
+ * body through that only fails in sd1_create_task, as a 500.
+ */
+#define NGX_HTTP_SCANDOC_JSON_DEPTH  64
+
+
 typedef struct {
     const sd_op_t             *op;
 
@@ -33,6 +42,8 @@ static json_t *ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, ngx_int_t *rc);
 static ngx_int_t ngx_http_scandoc_tasks_bad(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, const char *fmt, ...);
+static ngx_uint_t ngx_http_scandoc_json_deeper(json_t *json,
+    ngx_uint_t depth);
 static ngx_int_t ngx_http_scandoc_tasks_submit(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, json_t *body);
 static ngx_int_t ngx_http_scandoc_tasks_auth_reply(ngx_http_request_t *r,
@@ -186,7 +197,53 @@ ngx_http_scandoc_tasks_parse(ngx_http_request_t *r,
         return NULL;
     }
 
+    if (ngx_http_scandoc_json_deeper(body, NGX_HTTP_SCANDOC_JSON_DEPTH)) {
+        json_decref(body);
+
+        *rc = ngx_http_scandoc_tasks_bad(r, ctx, "The request body is "
+                                         "nested deeper than %d levels.",
+                                         NGX_HTTP_SCANDOC_JSON_DEPTH);
+        return NULL;
+    }
+
     return body;
+}
+
+
+/* whether json has values nested deeper than depth levels below it */
+
+static ngx_uint_t
+ngx_http_scandoc_json_deeper(json_t *json, ngx_uint_t depth)
+{
+    size_t       i;
+    json_t      *v;
+    const char  *key;
+
+    if (!json_is_object(json) && !json_is_array(json)) {
+        return 0;
+    }
+
+    if (depth == 0) {
+        return 1;
+    }
+
+    if (json_is_array(json)) {
+        json_array_foreach(json, i, v) {
+            if (ngx_http_scandoc_json_deeper(v, depth - 1)) {
+                return 1;
+            }
+        }
+
+        return 0;
+    }
+
+    json_object_foreach(json, key, v) {
+        if (ngx_http_scandoc_json_deeper(v, depth - 1)) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

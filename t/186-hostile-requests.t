@@ -56,6 +56,36 @@ for my $c (['POST /v1/nothing', 'an unknown route'],
     ok(!hdr($r, 'www-authenticate'), '... without the 401\'s WWW-Authenticate');
 }
 
+### JSON nested deeper than Redis's cjson decodes
+
+# jansson accepts 2048 levels, sd_ops ignores the value of "example" and of
+# unknown schema keys, and sd1_create_task's cjson refuses 1000: a 500.
+{
+    my $deep = ('[' x 1001) . (']' x 1001);
+    for my $where (['"example":', 'example'], ['"zzz":', 'an unknown schema key']) {
+        my $r = $s->request(POST => '/v1/image-operations/extract-text',
+            headers => ['Content-Type' => 'application/json'],
+            body => qq({"input":"$file","format":"json","schema":{"type":"object",)
+                  . qq("properties":{"total":{"type":"number",$where->[0]$deep}}}}));
+        problem($r, 400, 'bad-request', "a value 1001 levels deep in $where->[1]");
+        like($r->{json}{message} // '', qr/nested deeper than \d+ levels/,
+             "$where->[1]: the message says why");
+    }
+
+    my $some = ('[' x 30) . (']' x 30);
+    my $r = $s->request(POST => '/v1/image-operations/extract-text',
+        headers => ['Content-Type' => 'application/json'],
+        body => qq({"input":"$file","format":"json","schema":{"type":"object",)
+              . qq("properties":{"total":{"type":"number","example":$some}}}}));
+    is($r->{status}, 202, 'an example 30 levels deep is still accepted')
+        or diag($r->{body});
+
+    $r = $s->request(POST => '/v1/image-operations/extract-text', key => 'nope',
+        headers => ['Content-Type' => 'application/json'],
+        body => qq({"input":"$file","format":"plain","x":$deep}));
+    problem($r, 401, 'unauthorized', 'a deep body with a bad key');
+}
+
 ### the log
 
 my $log = $s->error_log($log_from);
