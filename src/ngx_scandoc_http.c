@@ -65,6 +65,10 @@ static ngx_http_scandoc_problem_t  ngx_http_scandoc_problems[] = {
     { 411, "length-required", "Length Required",
       "The request needs a Content-Length or a chunked body." },
 
+    { 412, "precondition-failed", "Precondition Failed",
+      "A precondition of the request (If-Match, If-Unmodified-Since) "
+      "does not hold." },
+
     { 413, "payload-too-large", "Payload Too Large",
       "The request body is too large." },
 
@@ -520,6 +524,14 @@ ngx_http_scandoc_send(ngx_http_request_t *r, ngx_uint_t status,
                                                  "malformed.");
         }
     }
+
+    /*
+     * JSON responses carry no ETag or Last-Modified, so conditional
+     * headers cannot apply to them; without this nginx answers an
+     * If-Match or If-Unmodified-Since with its own HTML 412.
+     */
+
+    r->disable_not_modified = 1;
 
     if (ngx_http_scandoc_request_id(r, &id) == NGX_OK
         && ngx_http_scandoc_add_header(r, "X-Request-Id", &id) == NULL)
