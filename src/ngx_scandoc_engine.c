@@ -36,6 +36,9 @@
 #define NGX_HTTP_SCANDOC_PROGRESS_MAX   256
 #define NGX_HTTP_SCANDOC_DEFAULT_PATH   "/usr/local/bin:/usr/bin:/bin"
 
+/* how soon a running job notices a fast stop (ngx_terminate) */
+#define NGX_HTTP_SCANDOC_TERMINATE_POLL  100
+
 /* scandoc-engine's exit code when it cannot serve at all (setup failed) */
 #define NGX_HTTP_SCANDOC_EXIT_SETUP     2
 
@@ -223,7 +226,7 @@ ngx_http_scandoc_job_run(ngx_http_scandoc_job_t *job, ngx_log_t *log)
     job->done = 0;
     job->total = 0;
 
-    if (job->killed) {
+    if (job->killed || ngx_terminate) {
         /* stopped while it waited in the pool's queue */
         return NGX_OK;
     }
@@ -301,7 +304,23 @@ ngx_http_scandoc_job_run(ngx_http_scandoc_job_t *job, ngx_log_t *log)
             nfds = 2;
         }
 
-        n = poll(pfd, nfds, (int) ngx_min(deadline - now, 1000 * 1000));
+        /*
+         * A fast stop: the thread pool's exit handler waits for this
+         * thread before the module's can hand the task back, and the
+         * master kills a worker that takes over a second or so.
+         */
+
+        if (ngx_terminate) {
+            ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                          "engine helper %P: the worker is terminating, "
+                          "killing it", h->pid);
+
+            ngx_http_scandoc_helper_reap(h, job, 1, log);
+            return NGX_OK;
+        }
+
+        n = poll(pfd, nfds, (int) ngx_min(deadline - now,
+                                          NGX_HTTP_SCANDOC_TERMINATE_POLL));
 
         if (n == -1) {
             if (ngx_errno == NGX_EINTR) {

@@ -339,9 +339,12 @@ ngx_http_scandoc_queue_exit(ngx_cycle_t *cycle)
 
     /*
      * Runs still here belong to a fast shutdown (or one that overran its
-     * grace): their helpers die now and the leases expire in Redis.  The
-     * runs are not freed: replies may still be delivered to them while
-     * the Redis connection closes, and then find q->exited set.
+     * grace): their helpers die now and their tasks are handed back, the
+     * commands written out by ngx_http_scandoc_redis_exit() without
+     * waiting for the answers; if Redis is away the leases expire and the
+     * attempt counts as a crash.  Runs past the engine are left to their
+     * leases.  The runs are not freed: replies may still be delivered to
+     * them while the Redis connection closes, and then find q->exited set.
      */
 
     q->exited = 1;
@@ -356,11 +359,29 @@ ngx_http_scandoc_queue_exit(ngx_cycle_t *cycle)
 
         if (run->state == NGX_HTTP_SCANDOC_RUN_ENGINE) {
             ngx_http_scandoc_job_kill(&run->job);
+
+            /*
+             * The thread pools were destroyed before this hook: no thread
+             * writes in the staging folder any more, and with the event
+             * loop gone a small removal here delays nobody.
+             */
+
+            if (run->staged) {
+                (void) ngx_http_scandoc_storage_remove(run->staging.data,
+                                                       &run->log);
+            }
+
+            if (ngx_http_scandoc_redis_ready()) {
+                ngx_http_scandoc_queue_release(run);
+                continue;
+            }
         }
 
-        ngx_log_error(NGX_LOG_WARN, &run->log, 0,
-                      "worker exits before the task was reported; "
-                      "its lease will expire");
+        if (run->state != NGX_HTTP_SCANDOC_RUN_CLEAN) {
+            ngx_log_error(NGX_LOG_WARN, &run->log, 0,
+                          "worker exits before the task was reported; "
+                          "its lease will expire");
+        }
     }
 
     if (q->watcher) {

@@ -172,6 +172,8 @@ ngx_http_scandoc_redis_init(ngx_cycle_t *cycle)
 void
 ngx_http_scandoc_redis_exit(ngx_cycle_t *cycle)
 {
+    int                        done;
+    ngx_uint_t                 n;
     ngx_http_scandoc_redis_t  *rd;
 
     rd = &ngx_http_scandoc_redis;
@@ -188,6 +190,21 @@ ngx_http_scandoc_redis_exit(ngx_cycle_t *cycle)
 
     if (rd->recheck.timer_set) {
         ngx_del_timer(&rd->recheck);
+    }
+
+    /*
+     * What was asked last (a fast stop's hand-backs, reports still in
+     * flight) is written out first: Redis runs a command whether or not
+     * anyone reads its reply.  The socket is non-blocking and a few
+     * commands fit in its buffer, so this waits for nothing.
+     */
+
+    if (rd->state == NGX_HTTP_SCANDOC_REDIS_READY && rd->ac) {
+        for (n = 0; n < 16; n++) {
+            if (redisBufferWrite(&rd->ac->c, &done) != REDIS_OK || done) {
+                break;
+            }
+        }
     }
 
     /* pending commands get NULL; the cleanup hook releases the connection */
