@@ -276,7 +276,7 @@ sub default_server_config {
     my ($self) = @_;
     my $storage = $self->storage;
     return <<"EOF";
-        error_page 400 401 403 404 405 408 411 413 414 416 429 494 500 501 502 503 504 505 /_scandoc/problem;
+        error_page 400 401 403 404 405 408 411 412 413 414 416 429 494 500 501 502 503 504 505 /_scandoc/problem;
         location = /_scandoc/problem { internal; scandoc_problem; client_max_body_size 0; }
         location /_scandoc_files/ {
             internal;
