@@ -838,7 +838,10 @@ ngx_http_scandoc_content_disposition(ngx_http_request_t *r, ngx_str_t *name,
             continue;
         }
 
-        *p++ = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '_' : c;
+        /* a name is a file name to the client, never a path */
+
+        *p++ = (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '/')
+               ? '_' : c;
     }
 
     p = ngx_sprintf(p, ".%s\"; filename*=UTF-8''", ext);

@@ -47,6 +47,15 @@ is(header($d, 'content-type'), 'image/png', 'the real Content-Type');
 like(header($d, 'content-disposition') // '',
      qr{^attachment; filename="[^"]*\.png"; filename\*=UTF-8''R%C3%A9sum%C3%A9%20scan\.png$},
      'Content-Disposition: an ASCII name, then the UTF-8 one');
+{
+    # a name with slashes is a file name to the client, never a path
+    # (the other tenant's: the lists and events below count this one's)
+    my $slashed = $s->upload_id($png, 'scans/2026/../page 1', key => 'other');
+    my $sd = $s->download($slashed, key => 'other');
+    like(header($sd, 'content-disposition') // '',
+         qr{^attachment; filename="scans_2026_\.\._page 1\.png"; filename\*=UTF-8''scans%2F2026%2F\.\.%2Fpage%201\.png$},
+         'Content-Disposition: slashes become _ in the ASCII name, %2F in the UTF-8 one');
+}
 my $etag = header($d, 'etag');
 like($etag // '', qr/^"[^"]+"$/, 'a strong ETag');
 like(header($d, 'x-request-id') // '', qr/\S/, 'X-Request-Id on a download');
