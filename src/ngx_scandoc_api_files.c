@@ -211,9 +211,19 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
 
         ngx_memcpy(p, value.data, value.len);
 
+        /* ngx_unescape_uri() would drop a bad escape without a word */
+
         for (dst = p; dst < p + value.len; dst++) {
             if (*dst == '+') {
                 *dst = ' ';
+
+            } else if (*dst == '%'
+                       && (p + value.len - dst < 3
+                           || !isxdigit(dst[1]) || !isxdigit(dst[2])))
+            {
+                up->name_error = "The name parameter has a malformed "
+                                 "percent-encoding.";
+                return NGX_HTTP_UNPROCESSABLE_ENTITY;
             }
         }
 

@@ -189,6 +189,17 @@ file_bytes('qpdf_minimal.pdf')
 --- json_like
 {"errors": {"name": ["qr/./"]}}
 
+=== TEST 15b: raw body with a malformed escape in ?name=: 422 on name
+--- request
+POST /v1/files?name=scan%2
+--- more_headers
+Content-Type: application/octet-stream
+--- request_body eval
+file_bytes('qpdf_minimal.pdf')
+--- error_code: 422
+--- json_like
+{"errors": {"name": ["The name parameter has a malformed percent-encoding."]}}
+
 === TEST 16: a body over client_max_body_size: 413 problem JSON
 --- config
         error_page 400 401 403 404 405 408 413 414 429 494 500 502 503 504 /_scandoc/problem;
