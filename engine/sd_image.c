@@ -15,6 +15,10 @@
 #include "sd_engine.h"
 
 
+#define SD_WEBP_SIDE_MAX      16383   /* the format stores 14 bits a side */
+#define SD_JPEG_SIDE_MAX      65500   /* libjpeg's JPEG_MAX_DIMENSION */
+
+
 void
 sd_image_init(void)
 {
@@ -152,11 +156,32 @@ sd_image_decode(sd_job_t *job, size_t i)
 int
 sd_image_write(sd_job_t *job, PIX *pix, const char *type, int quality)
 {
-    int          rc;
+    int          rc, max, side;
     PIX         *flat;
     json_t      *props;
     long long    size;
     const char  *path;
+
+    /*
+     * A PNG may be a strip of 50 megapixels within max_pixels; WebP and
+     * JPEG cannot hold such a side, and their writers only answer
+     * "failed": refuse it as a limit of the format, before writing.
+     */
+
+    max = strcmp(type, "image/webp") == 0 ? SD_WEBP_SIDE_MAX
+          : strcmp(type, "image/jpeg") == 0 ? SD_JPEG_SIDE_MAX : 0;
+    side = pixGetWidth(pix) > pixGetHeight(pix) ? pixGetWidth(pix)
+                                                : pixGetHeight(pix);
+
+    if (max != 0 && side > max) {
+        sd_job_fail(job, SD_LIMIT, "The image is %dx%d pixels; %s holds at "
+                    "most %d pixels a side.", pixGetWidth(pix),
+                    pixGetHeight(pix), type, max);
+        sd_job_detail(job, "limit", json_string("format_side"));
+        sd_job_detail(job, "value", json_integer(side));
+        sd_job_detail(job, "max", json_integer(max));
+        return -1;
+    }
 
     path = sd_job_output(job, type, &props);
     if (path == NULL) {

@@ -39,6 +39,7 @@
 #define SD_RULE_MIN           40     /* ... or this many pixels */
 #define SD_RULE_THICK         8      /* pixels: thicker is not a rule */
 #define SD_STEPS              4      /* progress: read, orient, read, render */
+#define SD_OCR_SIDE_MAX       32767  /* tesseract refuses longer sides */
 
 
 typedef struct {
@@ -676,6 +677,26 @@ sd_ocr_recognize(sd_job_t *job, PIX *pix, const char *language,
     TessBaseAPI  *api;
 
     sd_jobs++;
+
+    /*
+     * Within max_pixels an image may still be a strip tesseract refuses
+     * to read (a 40000x20 PNG, a banner-sized PDF page); turning and
+     * deskewing keep the sides, so the input's sides decide.
+     */
+
+    if (pixGetWidth(pix) > SD_OCR_SIDE_MAX
+        || pixGetHeight(pix) > SD_OCR_SIDE_MAX)
+    {
+        sd_job_fail(job, SD_LIMIT, "The image is %dx%d pixels; text "
+                    "recognition reads at most %d pixels a side.",
+                    pixGetWidth(pix), pixGetHeight(pix), SD_OCR_SIDE_MAX);
+        sd_job_detail(job, "limit", json_string("ocr_side"));
+        sd_job_detail(job, "value", json_integer(
+                          pixGetWidth(pix) > pixGetHeight(pix)
+                          ? pixGetWidth(pix) : pixGetHeight(pix)));
+        sd_job_detail(job, "max", json_integer(SD_OCR_SIDE_MAX));
+        return -1;
+    }
 
     flat = sd_ocr_flatten(pix);
     clean = flat ? sd_ocr_unrule(flat) : NULL;
