@@ -463,6 +463,36 @@ sd_pdf_recode(fz_context *ctx, pdf_document *doc)
 }
 
 
+/*
+ * Saving reads what the operation left unread of its inputs (rotate and
+ * ocr save the input document itself), so a broken object or stream
+ * surfaces only here: that is the input's fault, unless the output
+ * could not be written.  (ENOENT is no sign: mupdf removes the output
+ * path before it opens it.)
+ */
+static const char *
+sd_pdf_write_code(int err)
+{
+    switch (err) {
+
+    case EFBIG:
+        return SD_LIMIT;
+
+    case ENOSPC:
+    case EDQUOT:
+    case EIO:
+    case EROFS:
+    case EACCES:
+    case EPERM:
+    case EBADF:
+        return SD_INTERNAL;
+
+    default:
+        return SD_CORRUPT;
+    }
+}
+
+
 int
 sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
     json_t *props)
@@ -496,7 +526,7 @@ sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
         pdf_save_document(ctx, doc, path, &opts);
 
     } fz_catch(ctx) {
-        return sd_pdf_caught(job, errno == EFBIG ? SD_LIMIT : SD_INTERNAL,
+        return sd_pdf_caught(job, sd_pdf_write_code(errno),
                              "The document cannot be written");
     }
 
