@@ -508,8 +508,14 @@ sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
      * is not carried over: the task's password opened it.
      */
 
+    /*
+     * Renumbered (garbage 2), every object has generation 0: an input
+     * repaired from objects numbered "n 65535 obj" would otherwise be
+     * written with those generations, which references do not match.
+     */
+
     opts = pdf_default_write_options;
-    opts.do_garbage = 1;
+    opts.do_garbage = 2;
     opts.do_compress = 1;
     opts.do_compress_images = 1;
     opts.do_compress_fonts = 1;
