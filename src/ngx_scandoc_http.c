@@ -36,6 +36,8 @@ static off_t ngx_http_scandoc_body_limit(ngx_http_request_t *r,
     ngx_str_t *path);
 static ngx_uint_t ngx_http_scandoc_printable(u_char *dst, ngx_str_t *src,
     size_t max);
+static ngx_int_t ngx_http_scandoc_query_arg(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
 
 
 #define NGX_HTTP_SCANDOC_TYPE_JSON  "application/json; charset=utf-8"
@@ -999,12 +1001,19 @@ ngx_http_scandoc_list(ngx_http_request_t *r, ngx_http_scandoc_ctx_t *ctx,
     const char *what)
 {
     size_t     i;
+    ngx_int_t  rc;
     ngx_str_t  args[4];
 
     args[0].data = (u_char *) what;
     args[0].len = ngx_strlen(what);
 
-    if (ngx_http_arg(r, (u_char *) "take", 4, &args[1]) == NGX_OK) {
+    rc = ngx_http_scandoc_query_arg(r, "take", &args[1]);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_OK) {
 
         for (i = 0; i < args[1].len; i++) {
             if (args[1].data[i] < '0' || args[1].data[i] > '9') {
@@ -1020,9 +1029,15 @@ ngx_http_scandoc_list(ngx_http_request_t *r, ngx_http_scandoc_ctx_t *ctx,
         ngx_str_set(&args[1], "20");
     }
 
-    /* ids need no unescaping; anything else is refused by the Function */
+    /* anything but an id of the list is refused by the Function */
 
-    if (ngx_http_arg(r, (u_char *) "from", 4, &args[2]) != NGX_OK) {
+    rc = ngx_http_scandoc_query_arg(r, "from", &args[2]);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
         ngx_str_set(&args[2], "");
     }
 
@@ -1031,6 +1046,53 @@ ngx_http_scandoc_list(ngx_http_request_t *r, ngx_http_scandoc_ctx_t *ctx,
     }
 
     return ngx_http_scandoc_call(r, ctx, NGX_HTTP_SCANDOC_FN("list"), 4, args);
+}
+
+
+/*
+ * A query argument's value, percent-decoded: "take=%32" is "take=2" to
+ * any URL library.  A malformed escape is kept as it is, so the value
+ * fails the check it is meant for (a 422, not a silently changed value).
+ * NGX_DECLINED when the argument is absent.
+ */
+
+static ngx_int_t
+ngx_http_scandoc_query_arg(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    u_char  *p, *src, *dst;
+
+    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), value) != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_strlchr(value->data, value->data + value->len, '%') == NULL) {
+        return NGX_OK;
+    }
+
+    for (p = value->data; p < value->data + value->len; p++) {
+        if (*p == '%'
+            && (value->data + value->len - p < 3
+                || !isxdigit(p[1]) || !isxdigit(p[2])))
+        {
+            return NGX_OK;
+        }
+    }
+
+    dst = ngx_pnalloc(r->pool, value->len);
+    if (dst == NULL) {
+        return NGX_ERROR;
+    }
+
+    src = value->data;
+    p = dst;
+    ngx_unescape_uri(&p, &src, value->len, 0);
+
+    value->data = dst;
+    value->len = p - dst;
+
+    return NGX_OK;
 }
 
 
