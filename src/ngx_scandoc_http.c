@@ -1172,6 +1172,16 @@ ngx_http_scandoc_problem_handler(ngx_http_request_t *r)
             download = 1;
         }
 
+        /* a 416 tells the length it was measured against (RFC 9110) */
+
+        if (status == NGX_HTTP_RANGE_NOT_SATISFIABLE
+            && h[i].key.len == sizeof("Content-Range") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Content-Range",
+                               sizeof("Content-Range") - 1) == 0)
+        {
+            continue;
+        }
+
         h[i].hash = 0;
     }
 

@@ -67,6 +67,15 @@ my $range = $s->download($id, headers => [Range => 'bytes=0-7']);
 is($range->{status}, 206, 'Range: 206');
 is($range->{body}, substr($bytes, 0, 8), 'the first 8 bytes');
 is(header($range, 'content-range'), 'bytes 0-7/' . length $bytes, 'Content-Range');
+{
+    my $r = $s->download($id, headers => [Range => 'bytes=' . (length($bytes) + 10) . '-']);
+    is($r->{status}, 416, 'a Range past the end: 416');
+    is($r->{json}{type} // '', 'https://scan-documents.com/docs/errors/range-not-satisfiable',
+       '416: a range-not-satisfiable problem');
+    is(header($r, 'content-range'), 'bytes */' . length $bytes,
+       '416: Content-Range gives the length');
+    ok(!header($r, 'content-disposition'), '416: no attachment');
+}
 
 my $hd = $s->request(HEAD => "/v1/files/$id/download");
 is($hd->{status}, 200, 'HEAD download');
