@@ -117,6 +117,7 @@ sd_pdf_probe(const char *path, json_t *properties, const char **code,
          */
 
         fz_try(ctx) {
+            sd_pdf_fix_page_tree(ctx, doc);
             count = pdf_count_pages(ctx, doc);
 
             if (count > 0) {
@@ -164,7 +165,14 @@ sd_pdf_probe(const char *path, json_t *properties, const char **code,
 pdf_document *
 sd_pdf_open(sd_job_t *job, size_t i)
 {
-    int            n;
+    return sd_pdf_open_fixed(job, i, NULL);
+}
+
+
+pdf_document *
+sd_pdf_open_fixed(sd_job_t *job, size_t i, int *fixed)
+{
+    int            n, rebuilt;
     fz_context    *ctx;
     pdf_document  *doc;
 
@@ -180,6 +188,12 @@ sd_pdf_open(sd_job_t *job, size_t i)
                         ? "Input %zu is encrypted and no password was given."
                         : "The password does not open input %zu.", i + 1);
             fz_throw(ctx, FZ_ERROR_GENERIC, "encrypted");
+        }
+
+        rebuilt = sd_pdf_fix_page_tree(ctx, doc);
+
+        if (fixed != NULL) {
+            *fixed = rebuilt;
         }
 
         n = pdf_count_pages(ctx, doc);

@@ -40,6 +40,16 @@ int sd_pdf_encrypted(fz_context *ctx, pdf_document *doc);
  */
 pdf_document *sd_pdf_open(sd_job_t *job, size_t i);
 
+/* the same; *fixed tells whether its page tree had to be rebuilt */
+pdf_document *sd_pdf_open_fixed(sd_job_t *job, size_t i, int *fixed);
+
+/*
+ * A page tree that lies (/Count, loops, repeats, wrong /Parent) replaced
+ * by one flat node over the pages really found (sd_pdf_tree.c); returns
+ * 1 when it did, throws only when memory runs out.
+ */
+int sd_pdf_fix_page_tree(fz_context *ctx, pdf_document *doc);
+
 /*
  * The 0-based page numbers the job's "pages" selects in a document of
  * count pages (all of them without "pages"), in order with repeats; *n
