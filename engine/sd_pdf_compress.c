@@ -6,7 +6,8 @@
  * dropped, every stream that is not an image or a font compressed anew,
  * and the other objects packed into object streams.  The output is
  * never larger than the input: when saving does not gain, the output is
- * the input's bytes.
+ * the input's bytes, unless mupdf had to repair the input (its xref, its
+ * page tree): those bytes are the damage, the saved document is not.
  */
 
 
@@ -63,7 +64,7 @@ sd_pdf_copy_file(sd_job_t *job, const char *from, const char *to)
 int
 sd_pdf_compress(sd_job_t *job)
 {
-    int                 rc;
+    int                 rc, damaged;
     json_t             *props;
     fz_context         *ctx;
     const char         *path;
@@ -80,6 +81,7 @@ sd_pdf_compress(sd_job_t *job)
     buf = NULL;
     out = NULL;
     stm = NULL;
+    damaged = 0;
 
     if (sd_pdf_outputs(job, "application/pdf", NULL, 1) != 0) {
         return -1;
@@ -100,11 +102,13 @@ sd_pdf_compress(sd_job_t *job)
     fz_var(buf);
     fz_var(out);
     fz_var(stm);
+    fz_var(damaged);
 
     errno = 0;
 
     fz_try(ctx) {
-        doc = sd_pdf_open(job, 0);
+        doc = sd_pdf_open_fixed(job, 0, &damaged);
+        damaged |= pdf_was_repaired(ctx, doc);
         json_object_set_new(props, "page_count",
                             json_integer(pdf_count_pages(ctx, doc)));
 
@@ -134,7 +138,7 @@ sd_pdf_compress(sd_job_t *job)
     size = sd_file_size(job->inputs[0].path);
     rc = 0;
 
-    if (size >= 0 && sd_file_size(path) >= size) {
+    if (!damaged && size >= 0 && sd_file_size(path) >= size) {
         rc = sd_pdf_copy_file(job, job->inputs[0].path, path);
     }
 
