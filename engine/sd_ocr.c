@@ -40,6 +40,9 @@
 #define SD_RULE_THICK         8      /* pixels: thicker is not a rule */
 #define SD_STEPS              4      /* progress: read, orient, read, render */
 #define SD_OCR_SIDE_MAX       32767  /* tesseract refuses longer sides */
+#define SD_OCR_PIXEL_BYTES    12     /* address space tesseract takes ... */
+#define SD_OCR_FIXED_BYTES    (16 << 20)   /* ... per pixel, and beyond */
+#define SD_OCR_MODEL_BYTES    (64 << 20)   /* loading one model takes */
 
 
 typedef struct {
@@ -63,6 +66,7 @@ static int            sd_osd_missing;
 static char          *sd_tessdata;
 static unsigned long  sd_jobs;
 static unsigned long  sd_loads;
+static int            sd_load_short;   /* the last load lacked memory */
 static int            sd_debug;
 
 
@@ -79,7 +83,28 @@ sd_ocr_init(const char *tessdata)
 static TessBaseAPI *
 sd_ocr_load(const char *language, TessOcrEngineMode mode)
 {
+    void         *room;
+    size_t        models;
+    const char   *p;
     TessBaseAPI  *api;
+
+    /*
+     * Loading aborts the helper (std::bad_alloc) when RLIMIT_AS is
+     * reached: the room for each model of the combination is asked for
+     * first (see sd_ocr_room()).
+     */
+
+    for (models = 1, p = language; *p; p++) {
+        models += (*p == '+');
+    }
+
+    room = malloc(models * SD_OCR_MODEL_BYTES);
+    sd_load_short = (room == NULL);
+    free(room);
+
+    if (sd_load_short) {
+        return NULL;
+    }
 
     api = TessBaseAPICreate();
     if (api == NULL) {
@@ -168,6 +193,33 @@ sd_ocr_api(const char *language)
  * The orientation of the text as quarter turns to apply clockwise, or -1
  * when OSD cannot tell (no model, too little text, a small margin).
  */
+/*
+ * tesseract does not survive a failed allocation: std::bad_alloc ends
+ * in abort(), and a NULL from leptonica inside it is dereferenced.  So
+ * the address space its work takes (about 9 bytes a pixel measured on
+ * photos and noise, with margin) is asked for first, under the helper's
+ * RLIMIT_AS, and given back at once: untouched, it costs nothing.
+ */
+static int
+sd_ocr_room(PIX *pix)
+{
+    void    *p;
+    size_t   need;
+
+    need = (size_t) pixGetWidth(pix) * pixGetHeight(pix) * SD_OCR_PIXEL_BYTES
+           + SD_OCR_FIXED_BYTES;
+
+    p = malloc(need);
+    if (p == NULL) {
+        return 0;
+    }
+
+    free(p);
+
+    return 1;
+}
+
+
 static int
 sd_ocr_osd(PIX *pix, float *margin)
 {
@@ -179,14 +231,14 @@ sd_ocr_osd(PIX *pix, float *margin)
 
     if (sd_osd == NULL && !sd_osd_missing) {
         sd_osd = sd_ocr_load("osd", OEM_TESSERACT_ONLY);
-        sd_osd_missing = (sd_osd == NULL);
+        sd_osd_missing = (sd_osd == NULL && !sd_load_short);
 
         if (sd_osd != NULL) {
             TessBaseAPISetPageSegMode(sd_osd, PSM_OSD_ONLY);
         }
     }
 
-    if (sd_osd == NULL) {
+    if (sd_osd == NULL || !sd_ocr_room(pix)) {
         return -1;
     }
 
@@ -467,6 +519,15 @@ sd_ocr_try(sd_job_t *job, TessBaseAPI *api, PIX *pix, int quads,
                            "upright.");
     }
 
+    if (!sd_ocr_room(straight)) {
+        pixDestroy(&straight);
+        sd_job_fail(job, SD_LIMIT, "Recognizing the text of a %dx%d image "
+                    "needs more memory than the helper is allowed.",
+                    pixGetWidth(pix), pixGetHeight(pix));
+        sd_job_detail(job, "limit", json_string("memory"));
+        return -1;
+    }
+
     try->page.quads = quads;
     try->page.skew = angle;
     try->page.turned_w = pixGetWidth(straight);
@@ -708,6 +769,14 @@ sd_ocr_recognize(sd_job_t *job, PIX *pix, const char *language,
     }
 
     api = sd_ocr_api(language);
+
+    if (api == NULL && sd_load_short) {
+        pixDestroy(&clean);
+        sd_job_fail(job, SD_LIMIT, "Loading the tesseract model %.64s needs "
+                    "more memory than the helper is allowed.", language);
+        sd_job_detail(job, "limit", json_string("memory"));
+        return -1;
+    }
 
     if (api == NULL) {
         pixDestroy(&clean);
