@@ -152,7 +152,10 @@ sd_pdf_rotate(sd_job_t *job)
             page = pdf_lookup_page_obj(ctx, doc, pages[i]);
             rotate = pdf_to_int(ctx, pdf_dict_get_inheritable(ctx, page,
                                                      PDF_NAME(Rotate)));
-            rotate = ((rotate / 90 * 90 + angle) % 360 + 360) % 360;
+
+            /* reduced first: /Rotate 2147483647 must not overflow */
+
+            rotate = ((rotate % 360 / 90 * 90 + angle) % 360 + 360) % 360;
             pdf_dict_put_int(ctx, page, PDF_NAME(Rotate), rotate);
         }
 
