@@ -24,7 +24,8 @@ my $have_qpdf = system('sh', '-c', 'command -v qpdf >/dev/null 2>&1') == 0;
 
 # [ file, op, { params }, expected: 'ok' or a code, { checks } ]
 #   checks: page_count (probe), limit (details.limit), valid (outputs
-#   pass qpdf --check: structure sound), password
+#   pass qpdf --check: structure sound), rotation (of the output's first
+#   page, by info), password
 my @cases = (
     # PNG: IHDR and chunk damage
     [ 'tessjs_simple__w_max.png', 'convert',
@@ -91,6 +92,10 @@ my @cases = (
       { valid => 1 } ],
     [ 'qpdf_minimal__gen_huge.pdf', 'ocr', { pages => '1' }, 'ok',
       { valid => 1 } ],
+
+    # PDF: /Rotate 2147483647 plus 90 overflowed into /Rotate 284
+    [ 'qpdf_minimal__rotate_huge.pdf', 'rotate', { angle => 90 }, 'ok',
+      { valid => 1, rotation => 180 } ],
 
     # PDF: compress of a repaired input is not the damaged input's bytes
     [ 'pdfjs_issue21579__trunc348.pdf', 'compress', {}, 'ok',
@@ -177,6 +182,12 @@ sub check_result {
             is($probe->{result}{properties}{page_count},
                $o->{properties}{page_count}, "$what: output page_count");
 
+            if (defined $checks->{rotation}) {
+                my $info = cli('info', '-o', outdir(), $p);
+                is($info->{result}{pages}[0]{rotation}, $checks->{rotation},
+                   "$what: output rotation");
+            }
+
             if ($checks->{valid} && $have_qpdf) {
                 my ($st, $qout, $qerr) = run('qpdf', '--check', $p);
                 $qout .= $qerr;
@@ -205,6 +216,18 @@ for my $c (@cases) {
     my $what = "$op $file";
     my $r = cli(cli_args($file, $op, $params, $checks, outdir()));
     check_result($what, $r, $want, $checks);
+}
+
+# a helper memory too small for tesseract (scandoc_helper_memory 150m;
+# the engine starts in about 110 MB): recognition fails limit_exceeded,
+# where loading the model or reading the page used to abort() on
+# std::bad_alloc or crash on a NULL inside tesseract
+{
+    my $file = 'deep16__raw_flip0.png';
+    my $r = cli('--memory', 150 << 20, 'extract-text', '--param',
+                'format=plain', '-o', outdir(), "$fuzz/$file");
+    check_result("extract-text $file under 150 MB", $r, 'limit_exceeded',
+                 { limit => 'memory' });
 }
 
 # the same jobs through one helper, as the module sends them
