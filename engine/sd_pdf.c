@@ -507,6 +507,47 @@ sd_pdf_write_code(int err)
 }
 
 
+/*
+ * Whether a PDF just written opens without repair and has its pages.
+ * mupdf's writer, renumbering a repaired input, can lose the catalog
+ * (a fuzzed pdfjs bug1782186.pdf: /Root points to null); such a file
+ * must fail the job, not be delivered.
+ */
+int
+sd_pdf_sound(fz_context *ctx, const char *path, int pages)
+{
+    int            sound;
+    pdf_document  *doc;
+
+    doc = NULL;
+    sound = 0;
+
+    fz_var(doc);
+    fz_var(sound);
+
+    fz_try(ctx) {
+        doc = pdf_open_document(ctx, path);
+
+        if (pdf_count_pages(ctx, doc) == pages) {
+            pdf_lookup_page_obj(ctx, doc, 0);
+            sound = !pdf_was_repaired(ctx, doc);
+        }
+
+    } fz_always(ctx) {
+        pdf_drop_document(ctx, doc);
+
+    } fz_catch(ctx) {
+        if (fz_caught(ctx) == FZ_ERROR_MEMORY) {
+            fz_rethrow(ctx);
+        }
+
+        sound = 0;
+    }
+
+    return sound;
+}
+
+
 int
 sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
     json_t *props)
@@ -548,6 +589,11 @@ sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
     } fz_catch(ctx) {
         return sd_pdf_caught(job, sd_pdf_write_code(errno),
                              "The document cannot be written");
+    }
+
+    if (!sd_pdf_sound(ctx, path, pages)) {
+        return sd_job_fail(job, SD_CORRUPT, "The input is too damaged to be "
+                           "written as a sound document.");
     }
 
     json_object_set_new(props, "size", json_integer(sd_file_size(path)));

@@ -78,6 +78,9 @@ const char *sd_pdf_output(sd_job_t *job, int k, json_t **props);
 void sd_pdf_copy_pages(fz_context *ctx, pdf_document *dst,
     pdf_document *src, const int *pages, int n);
 
+/* a PDF output opens without repair with its pages; throws on memory */
+int sd_pdf_sound(fz_context *ctx, const char *path, int pages);
+
 /*
  * Saves doc at path, unencrypted, unused objects dropped, streams
  * compressed; sets size and page_count in props.  Fails the job and

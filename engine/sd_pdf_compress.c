@@ -123,6 +123,12 @@ sd_pdf_compress(sd_job_t *job)
         clean = pdf_open_document_with_stream(ctx, stm);
         sd_pdf_write_objstm(ctx, clean, path);
 
+        if (!sd_pdf_sound(ctx, path, pdf_count_pages(ctx, doc))) {
+            sd_job_fail(job, SD_CORRUPT, "The input is too damaged to be "
+                        "written as a sound document.");
+            fz_throw(ctx, FZ_ERROR_GENERIC, "unsound output");
+        }
+
     } fz_always(ctx) {
         pdf_drop_document(ctx, clean);
         fz_drop_stream(ctx, stm);
