@@ -101,6 +101,11 @@ my @cases = (
     [ 'pdfjs_issue21579__trunc348.pdf', 'compress', {}, 'ok',
       { valid => 1, password => "p\x{e4}ssw\x{f6}rt" } ],
 
+    # PDF: mupdf's renumbering lost the catalog of this repaired input;
+    # the unreadable output is caught instead of delivered
+    [ 'pdfjs_bug1782186__ff256_2530.pdf', 'compress', {}, 'corrupt_input',
+      { password => 'Hello' } ],
+
     # PDF: damage found only while saving is the input's fault
     [ 'pdfjs_empty_protected__flip2_2.pdf', 'rotate', { angle => 90 },
       'corrupt_input' ],
