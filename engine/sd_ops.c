@@ -9,6 +9,7 @@
  */
 
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ typedef struct {
 } sd_schema_walk_t;
 
 
+static int sd_authority_valid(const char *s, size_t len);
 static void sd_op_convert(const sd_ctx_t *ctx, json_t *body, json_t *params,
     json_t *errors, sd_reqs_t *reqs);
 static void sd_op_apply_effect(const sd_ctx_t *ctx, json_t *body,
@@ -514,7 +516,89 @@ sd_url_valid(const char *s, size_t len)
         }
     }
 
-    return i > host && s[host] != ':';
+    return sd_authority_valid(s + host, i - host);
+}
+
+
+/*
+ * host[:port]: a DNS name of letters, digits and hyphens (IDNs in their
+ * xn-- form), an IPv4 address, or [IPv6]; a port 1-65535.  What a
+ * webhook sender could not connect to is refused when it is cheap to
+ * tell, at creation, not at the first delivery.
+ */
+static int
+sd_authority_valid(const char *s, size_t len)
+{
+    size_t    i, label;
+    unsigned  port;
+
+    i = 0;
+
+    if (len && s[0] == '[') {
+        for (i = 1; i < len && s[i] != ']'; i++) {
+            if (!isxdigit((unsigned char) s[i]) && s[i] != ':'
+                && s[i] != '.')
+            {
+                return 0;
+            }
+        }
+
+        if (i == len || i < 3) {
+            return 0;
+        }
+
+        i++;
+
+    } else {
+        label = 0;
+
+        for ( /* void */ ; i < len && s[i] != ':'; i++) {
+            if (s[i] == '.') {
+                if (label == 0 || s[i - 1] == '-') {
+                    return 0;
+                }
+
+                label = 0;
+                continue;
+            }
+
+            if (!isalnum((unsigned char) s[i])
+                && (s[i] != '-' || label == 0))
+            {
+                return 0;
+            }
+
+            if (++label > 63) {
+                return 0;
+            }
+        }
+
+        /* a trailing dot is a fully qualified name; a hyphen ends none */
+
+        if (i == 0 || s[i - 1] == '-') {
+            return 0;
+        }
+    }
+
+    if (i == len) {
+        return 1;
+    }
+
+    if (s[i] != ':' || len - i < 2 || len - i > 6) {
+        return 0;
+    }
+
+    port = 0;
+
+    for (i++; i < len; i++) {
+        if (!isdigit((unsigned char) s[i])) {
+            return 0;
+        }
+
+        port = port * 10 + (s[i] - '0');
+    }
+
+    return port >= 1 && port <= 65535;
 }
 
 
@@ -620,10 +704,13 @@ sd_common(const sd_op_t *op, json_t *body, json_t *params, json_t *errors,
             sd_errorf(errors, "password",
                       "The password field is not allowed for %s.", op->name);
 
-        } else if (!json_is_string(v) || json_string_length(v) > 1024) {
+        } else if (!json_is_string(v) || json_string_length(v) > 1024
+                   || memchr(json_string_value(v), '\0',
+                             json_string_length(v)))
+        {
             sd_error(errors, "password",
                      "The password field must be a string of at most 1024 "
-                     "bytes.");
+                     "bytes without NUL characters.");
 
         } else {
             json_object_set(params, "password", v);
@@ -792,7 +879,14 @@ sd_language(const sd_ctx_t *ctx, json_t *body, json_t *params,
             }
         }
 
-        if (n == 0 || i == ctx->nlanguages) {
+        if (n == 0) {
+            sd_error(errors, "language",
+                     "The language field must be language codes joined by "
+                     "+, like eng+deu.");
+            return;
+        }
+
+        if (i == ctx->nlanguages) {
             avail[0] = '\0';
 
             for (i = 0, j = 0; i < ctx->nlanguages && j < sizeof(avail);

@@ -69,6 +69,16 @@ Content-Type: application/json
             "callback_url": ["qr/./"],
             "colour": ["qr/colour/"]}}
 
+=== TEST 5d: a PDF password with a NUL character
+--- request
+POST /v1/pdf-operations/split
+{"input": "$TEST_NGINX_FILE_PDF", "password": "a\u0000b"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 422
+--- json_like
+{"errors": {"password": ["The password field must be a string of at most 1024 bytes without NUL characters."]}}
+
 === TEST 6: jpeg needs a quality
 --- request
 POST /v1/image-operations/convert
