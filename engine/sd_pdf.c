@@ -552,7 +552,7 @@ int
 sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
     json_t *props)
 {
-    int                 pages;
+    int                 pages, repaired;
     fz_context         *ctx;
     pdf_write_options   opts;
 
@@ -564,13 +564,18 @@ sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
      */
 
     /*
-     * Renumbered (garbage 2), every object has generation 0: an input
-     * repaired from objects numbered "n 65535 obj" would otherwise be
-     * written with those generations, which references do not match.
+     * A document mupdf repaired (rotate and ocr save their input) is
+     * renumbered (garbage 2), so every object has generation 0: objects
+     * numbered "n 65535 obj" would otherwise be written with generations
+     * that references do not match.  And it is opened again before it is
+     * delivered.  A sound document, or one built of grafted pages, needs
+     * neither, and split writes hundreds of them.
      */
 
+    repaired = pdf_was_repaired(ctx, doc);
+
     opts = pdf_default_write_options;
-    opts.do_garbage = 2;
+    opts.do_garbage = repaired ? 2 : 1;
     opts.do_compress = 1;
     opts.do_compress_images = 1;
     opts.do_compress_fonts = 1;
@@ -591,7 +596,7 @@ sd_pdf_write(sd_job_t *job, pdf_document *doc, const char *path,
                              "The document cannot be written");
     }
 
-    if (!sd_pdf_sound(ctx, path, pages)) {
+    if (repaired && !sd_pdf_sound(ctx, path, pages)) {
         return sd_job_fail(job, SD_CORRUPT, "The input is too damaged to be "
                            "written as a sound document.");
     }
