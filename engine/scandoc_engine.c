@@ -311,6 +311,7 @@ sd_run(sd_job_t *job)
     }
 
     sd_cpu_budget();
+    sd_image_memory_reset();
 
     return run(job);
 }

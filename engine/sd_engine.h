@@ -120,6 +120,23 @@ int sd_image_write(sd_job_t *job, struct Pix *pix, const char *type,
 int sd_image_convert(sd_job_t *job);
 void sd_image_init(void);
 
+/*
+ * Memory under the helper's RLIMIT_AS (sd_image.c).  Work that might
+ * abort or crash on a refused allocation asks for its room first
+ * (sd_image_room: size bytes could be had now); a step that failed asks
+ * sd_image_memory_short(need) whether memory was the cause: a pixel
+ * buffer refused since the job began (sd_image_memory_reset), ENOMEM in
+ * errno (cleared before the step), or need bytes not to be had now.
+ * sd_image_fail_memory fails the job limit_exceeded, details.limit
+ * memory.
+ */
+void sd_image_memory_reset(void);
+unsigned long sd_image_refused(void);
+int sd_image_room(size_t size);
+int sd_image_memory_short(size_t need);
+int sd_image_fail_memory(sd_job_t *job, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* extract-text (sd_ocr.c): the tesseract models stay loaded across jobs */
 void sd_ocr_init(const char *tessdata);
 int sd_ocr_extract_text(sd_job_t *job);

@@ -8,6 +8,8 @@
  */
 
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <leptonica/allheaders.h>
@@ -18,12 +20,117 @@
 #define SD_WEBP_SIDE_MAX      16383   /* the format stores 14 bits a side */
 #define SD_JPEG_SIDE_MAX      65500   /* libjpeg's JPEG_MAX_DIMENSION */
 
+/*
+ * What writing takes beyond the image itself, in bytes a pixel, measured
+ * with margin: leptonica's 32-bit copy and the encoder's planes for WebP,
+ * a 32-bit copy (alpha blended on white) for JPEG, rows for PNG.
+ */
+#define SD_WRITE_WEBP_BYTES   8
+#define SD_WRITE_JPEG_BYTES   4
+#define SD_WRITE_PNG_BYTES    1
+
+
+static unsigned long  sd_pix_refused;  /* pixel buffers malloc() refused */
+
+
+/*
+ * leptonica answers NULL alike for bad arguments and for a refused
+ * allocation; its pixel buffers, where the memory of an image operation
+ * goes, are counted when refused, so a failed step can tell which.
+ */
+static void *
+sd_pix_alloc(size_t size)
+{
+    void  *p;
+
+    p = malloc(size);
+
+    if (p == NULL) {
+        sd_pix_refused++;
+    }
+
+    return p;
+}
+
 
 void
 sd_image_init(void)
 {
     /* errors reach the job as codes; leptonica's stderr chatter is noise */
     setMsgSeverity(L_SEVERITY_NONE);
+
+    setPixMemoryManager(sd_pix_alloc, free);
+}
+
+
+void
+sd_image_memory_reset(void)
+{
+    sd_pix_refused = 0;
+}
+
+
+unsigned long
+sd_image_refused(void)
+{
+    return sd_pix_refused;
+}
+
+
+/*
+ * Whether size bytes can be had now, under the helper's RLIMIT_AS: asked
+ * for and given back at once (untouched, they cost nothing).
+ */
+int
+sd_image_room(size_t size)
+{
+    void  *p;
+
+    p = malloc(size);
+    if (p == NULL) {
+        return 0;
+    }
+
+    free(p);
+
+    return 1;
+}
+
+
+/*
+ * After a step that failed: whether memory was short, i.e. a pixel
+ * buffer was refused during the job, an allocation left ENOMEM (errno is
+ * cleared before the step), or need bytes, what the step takes, cannot
+ * be had now.
+ */
+int
+sd_image_memory_short(size_t need)
+{
+    return sd_pix_refused != 0 || errno == ENOMEM
+           || (need != 0 && !sd_image_room(need));
+}
+
+
+int
+sd_image_fail_memory(sd_job_t *job, const char *fmt, ...)
+{
+    char     error[sizeof(job->error)];
+    va_list  args;
+
+    /* the first failure is the precise one: it keeps its details too */
+
+    if (job->code != NULL) {
+        return -1;
+    }
+
+    va_start(args, fmt);
+    vsnprintf(error, sizeof(error), fmt, args);
+    va_end(args);
+
+    sd_job_fail(job, SD_LIMIT, "%s", error);
+    sd_job_detail(job, "limit", json_string("memory"));
+
+    return -1;
 }
 
 
@@ -67,9 +174,8 @@ sd_image_check(sd_job_t *job, size_t i)
  * rows and conversions).
  */
 static int
-sd_image_memory_short(const char *path)
+sd_image_decode_short(const char *path)
 {
-    void       *p;
     l_int32     format, w, h, bps, spp, cmap;
     long long   size;
 
@@ -81,14 +187,8 @@ sd_image_memory_short(const char *path)
 
     size = sd_file_size(path);
 
-    p = malloc((size_t) (size > 0 ? size : 0) + (size_t) w * h * 8);
-    if (p == NULL) {
-        return 1;
-    }
-
-    free(p);
-
-    return 0;
+    return !sd_image_room((size_t) (size > 0 ? size : 0)
+                          + (size_t) w * h * 8);
 }
 
 
@@ -132,10 +232,9 @@ sd_image_decode(sd_job_t *job, size_t i)
     }
 
     if (pix == NULL) {
-        if (sd_image_memory_short(job->inputs[i].path)) {
-            sd_job_fail(job, SD_LIMIT, "Input %zu needs more memory to "
-                        "decode than the helper is allowed.", i + 1);
-            sd_job_detail(job, "limit", json_string("memory"));
+        if (sd_image_decode_short(job->inputs[i].path)) {
+            sd_image_fail_memory(job, "Input %zu needs more memory to "
+                                 "decode than the helper is allowed.", i + 1);
             return NULL;
         }
 
@@ -158,6 +257,7 @@ sd_image_write(sd_job_t *job, PIX *pix, const char *type, int quality)
 {
     int          rc, max, side;
     PIX         *flat;
+    size_t       need;
     json_t      *props;
     long long    size;
     const char  *path;
@@ -188,6 +288,8 @@ sd_image_write(sd_job_t *job, PIX *pix, const char *type, int quality)
         return -1;
     }
 
+    errno = 0;
+
     if (strcmp(type, "image/jpeg") == 0) {
 
         /*
@@ -197,19 +299,42 @@ sd_image_write(sd_job_t *job, PIX *pix, const char *type, int quality)
 
         flat = pixGetSpp(pix) == 4 ? pixAlphaBlendUniform(pix, 0xffffff00)
                                    : NULL;
-        rc = pixWriteJpeg(path, flat ? flat : pix, quality, 0);
+        rc = (pixGetSpp(pix) == 4 && flat == NULL)
+             ? 1 : pixWriteJpeg(path, flat ? flat : pix, quality, 0);
         pixDestroy(&flat);
+        need = SD_WRITE_JPEG_BYTES;
 
     } else if (strcmp(type, "image/webp") == 0) {
         rc = pixWriteWebP(path, pix, quality, 0);
+        need = SD_WRITE_WEBP_BYTES;
 
     } else {
         rc = pixWrite(path, pix, IFF_PNG);
+        need = SD_WRITE_PNG_BYTES;
     }
 
     size = sd_file_size(path);
 
     if (rc != 0 || size <= 0) {
+
+        /*
+         * The writers answer "failed" alike for a full disk and for a
+         * refused allocation (libpng's and libjpeg's errors, an empty
+         * WebP); a disk error leaves its own errno, memory ENOMEM or
+         * nothing usable, so the room the writer takes is asked for again.
+         */
+
+        if (errno != ENOSPC && errno != EFBIG && errno != EIO
+            && sd_image_memory_short((size_t) pixGetWidth(pix)
+                                     * pixGetHeight(pix) * need))
+        {
+            return sd_image_fail_memory(job, "Writing the %dx%d image as "
+                                        "%s needs more memory than the "
+                                        "helper is allowed.",
+                                        pixGetWidth(pix), pixGetHeight(pix),
+                                        type);
+        }
+
         return sd_job_fail(job, SD_INTERNAL, "The %s output cannot be "
                            "written.", type);
     }
