@@ -17,6 +17,7 @@
  */
 
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,13 @@ typedef struct {
     sd_quad_t             q;
     double                score;
 } sd_det_best_t;
+
+
+/*
+ * A small allocation of the search was refused: the answer it gave
+ * without that allocation may be wrong, so the search fails instead.
+ */
+static int  sd_det_nomem;
 
 
 /* the reduced, text-free colour copy the search runs on */
@@ -697,6 +705,7 @@ sd_det_contrast(const sd_det_map_t *m, const sd_quad_t *q)
         for (side = 0; side < 2; side++) {
             for (c = 0; c < 3; c++) {
                 v[side][c] = malloc(n * sizeof(int));
+                sd_det_nomem |= (v[side][c] == NULL);
             }
         }
 
@@ -850,6 +859,7 @@ sd_det_fit_side(const sd_det_map_t *m, sd_point_t a, sd_point_t b,
     if (px == NULL || sorted == NULL) {
         free(px);
         free(sorted);
+        sd_det_nomem = 1;
         return -1;
     }
 
@@ -1037,6 +1047,8 @@ sd_detect_quad(PIX *pix, sd_quad_t *q)
         return 0;
     }
 
+    sd_det_nomem = 0;
+
     plain = sd_pix_plain(pix);
     if (plain == NULL) {
         return -1;
@@ -1114,7 +1126,7 @@ sd_detect_quad(PIX *pix, sd_quad_t *q)
     sd_det_map_free(&m);
     pixDestroy(&small);
 
-    return rc;
+    return sd_det_nomem ? -1 : rc;
 }
 
 
@@ -1136,7 +1148,16 @@ sd_detect_run(sd_job_t *job)
         return -1;
     }
 
+    errno = 0;      /* an ENOMEM from here on is this job's */
     rc = sd_detect_quad(pix, &q);
+
+    if (rc < 0 && sd_image_memory_short(0)) {
+        sd_image_fail_memory(job, "Searching the %dx%d image for documents "
+                             "needs more memory than the helper is "
+                             "allowed.", pixGetWidth(pix), pixGetHeight(pix));
+        pixDestroy(&pix);
+        return -1;
+    }
 
     if (rc < 0) {
         pixDestroy(&pix);

@@ -9,6 +9,7 @@
  */
 
 
+#include <errno.h>
 #include <string.h>
 
 #include "sd_imgops.h"
@@ -22,6 +23,13 @@
 /* levels of the final curve: ink at or below black, paper at or above */
 #define SD_INK_LEVEL          90
 #define SD_PAPER_LEVEL        225
+
+/*
+ * half bytes a pixel pixBackgroundNorm() takes at its peak: its result
+ * (4 or 1 bytes), more than the gray copy and 1-bit masks it finds the
+ * paper with (about 1.4), plus half a byte of margin
+ */
+#define SD_BG_ROOM_HALVES(d)  ((d) == 32 ? 9 : 3)
 
 
 /* luminance with the weights of Rec. 601, as image tools compute it */
@@ -44,8 +52,10 @@ sd_effect_gray(PIX *pix)
 static PIX *
 sd_effect_flatten(PIX *pix)
 {
-    int   tile, side;
-    PIX  *norm;
+    int            tile, side;
+    PIX           *norm;
+    size_t         n;
+    unsigned long  refused;
 
     side = pixGetWidth(pix) < pixGetHeight(pix) ? pixGetWidth(pix)
                                                  : pixGetHeight(pix);
@@ -55,12 +65,36 @@ sd_effect_flatten(PIX *pix)
         return pixCopy(NULL, pix);
     }
 
+    /*
+     * pixBackgroundNorm() dereferences the NULL of a refused allocation
+     * (its foreground mask): the room it takes is asked for first.
+     */
+
+    n = (size_t) pixGetWidth(pix) * pixGetHeight(pix);
+
+    if (!sd_image_room(n * SD_BG_ROOM_HALVES(pixGetDepth(pix)) / 2)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+
+    refused = sd_image_refused();
+    errno = 0;
+
     norm = pixBackgroundNorm(pix, NULL, NULL, tile, tile, SD_BG_THRESH,
                              tile * tile / 20 < SD_BG_MINCOUNT
                              ? tile * tile / 20 : SD_BG_MINCOUNT,
                              255, 2, 2);
 
-    /* leptonica refuses tiles without enough paper: keep the image */
+    /*
+     * leptonica refuses tiles without enough paper: keep the image; but
+     * an image kept for want of memory would be a wrong answer
+     */
+
+    if (norm == NULL
+        && (sd_image_refused() != refused || errno == ENOMEM))
+    {
+        return NULL;
+    }
 
     return norm ? norm : pixCopy(NULL, pix);
 }
@@ -167,6 +201,7 @@ sd_effect_run(sd_job_t *job)
         return -1;
     }
 
+    errno = 0;      /* an ENOMEM from here on is this step's */
     out = sd_effect_pix(pix, effect ? effect : "grayscale");
     pixDestroy(&pix);
 

@@ -683,8 +683,15 @@ sd_pdf_pix_image(sd_job_t *job, size_t i)
 
     gray = pixGetDepth(pix) <= 8 && pixGetColormap(pix) == NULL;
     spp = pixGetSpp(pix);
+    errno = 0;      /* an ENOMEM from here on is the conversion's */
     conv = gray ? pixConvertTo8(pix, 0) : pixConvertTo32(pix);
     pixDestroy(&pix);
+
+    if (conv == NULL && sd_image_memory_short(0)) {
+        sd_image_fail_memory(job, "Input %zu needs more memory to convert "
+                             "than the helper is allowed.", i + 1);
+        fz_throw(ctx, FZ_ERROR_GENERIC, "conversion");
+    }
 
     if (conv == NULL) {
         sd_job_fail(job, SD_INTERNAL, "Input %zu cannot be converted.",

@@ -9,6 +9,7 @@
  */
 
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -58,8 +59,18 @@ sd_pix_output(sd_job_t *job, PIX *out, const char *what)
     int  rc;
 
     if (out == NULL) {
-        return job->code ? -1 : sd_job_fail(job, SD_INTERNAL, "The image "
-                                            "cannot be %s.", what);
+        if (job->code != NULL) {
+            return -1;
+        }
+
+        if (sd_image_memory_short(0)) {
+            return sd_image_fail_memory(job, "The image cannot be %s within "
+                                        "the memory the helper is "
+                                        "allowed.", what);
+        }
+
+        return sd_job_fail(job, SD_INTERNAL, "The image cannot be %s.",
+                           what);
     }
 
     rc = sd_image_write(job, out, "image/png", 0);
@@ -318,6 +329,7 @@ sd_warp_run(sd_job_t *job)
         return -1;
     }
 
+    errno = 0;      /* an ENOMEM from here on is this step's */
     out = sd_warp_pix(job, pix, &q);
     pixDestroy(&pix);
 
@@ -347,8 +359,17 @@ sd_scan_run(sd_job_t *job)
         return -1;
     }
 
+    errno = 0;      /* an ENOMEM from here on is this job's */
     rc = standard ? sd_detect_quad(pix, &q) : 0;
     sd_quad_whole(pix, &whole);
+
+    if (rc < 0 && sd_image_memory_short(0)) {
+        sd_image_fail_memory(job, "Searching the %dx%d image for a document "
+                             "needs more memory than the helper is "
+                             "allowed.", pixGetWidth(pix), pixGetHeight(pix));
+        pixDestroy(&pix);
+        return -1;
+    }
 
     if (rc == 1 && memcmp(&q, &whole, sizeof(sd_quad_t)) != 0) {
         flat = sd_warp_pix(job, pix, &q);
