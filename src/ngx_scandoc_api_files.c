@@ -202,6 +202,12 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
             return NGX_HTTP_BAD_REQUEST;
         }
 
+        if (!ngx_http_scandoc_escapes_valid(value.data, value.len)) {
+            up->name_error = "The name parameter has a malformed "
+                             "percent-encoding.";
+            return NGX_HTTP_UNPROCESSABLE_ENTITY;
+        }
+
         /* a query string: "+" is a space */
 
         p = ngx_pnalloc(r->pool, value.len);
@@ -211,19 +217,9 @@ ngx_http_scandoc_upload_prepare(ngx_http_request_t *r,
 
         ngx_memcpy(p, value.data, value.len);
 
-        /* ngx_unescape_uri() would drop a bad escape without a word */
-
         for (dst = p; dst < p + value.len; dst++) {
             if (*dst == '+') {
                 *dst = ' ';
-
-            } else if (*dst == '%'
-                       && (p + value.len - dst < 3
-                           || !isxdigit(dst[1]) || !isxdigit(dst[2])))
-            {
-                up->name_error = "The name parameter has a malformed "
-                                 "percent-encoding.";
-                return NGX_HTTP_UNPROCESSABLE_ENTITY;
             }
         }
 

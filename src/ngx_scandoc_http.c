@@ -1071,13 +1071,8 @@ ngx_http_scandoc_query_arg(ngx_http_request_t *r, const char *name,
         return NGX_OK;
     }
 
-    for (p = value->data; p < value->data + value->len; p++) {
-        if (*p == '%'
-            && (value->data + value->len - p < 3
-                || !isxdigit(p[1]) || !isxdigit(p[2])))
-        {
-            return NGX_OK;
-        }
+    if (!ngx_http_scandoc_escapes_valid(value->data, value->len)) {
+        return NGX_OK;
     }
 
     dst = ngx_pnalloc(r->pool, value->len);
@@ -1093,6 +1088,28 @@ ngx_http_scandoc_query_arg(ngx_http_request_t *r, const char *name,
     value->len = p - dst;
 
     return NGX_OK;
+}
+
+
+/*
+ * Whether every "%" starts an escape of two hex digits: ngx_unescape_uri()
+ * drops a bad one without a word.
+ */
+
+ngx_uint_t
+ngx_http_scandoc_escapes_valid(u_char *p, size_t len)
+{
+    u_char  *last;
+
+    for (last = p + len; p < last; p++) {
+        if (*p == '%'
+            && (last - p < 3 || !isxdigit(p[1]) || !isxdigit(p[2])))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

@@ -118,6 +118,9 @@ ngx_int_t ngx_http_scandoc_set_location(ngx_http_request_t *r,
 ngx_int_t ngx_http_scandoc_list(ngx_http_request_t *r,
     ngx_http_scandoc_ctx_t *ctx, const char *what);
 
+/* every "%" in p is followed by two hex digits */
+ngx_uint_t ngx_http_scandoc_escapes_valid(u_char *p, size_t len);
+
 /*
  * A fresh random seed for a Function that emits events: redis/scandoc.lua
  * derives the event ids from it, since Lua has no secure random source.
