@@ -691,10 +691,7 @@ ngx_http_scandoc_janitor_body(const char *path, const struct stat *sb,
                   "scandoc janitor: removing request body \"%s\", "
                   "untouched for %T s", path, j->now - sb->st_mtime);
 
-    if (unlink(path) == -1 && ngx_errno != NGX_ENOENT) {
-        ngx_log_error(NGX_LOG_ERR, j->log, ngx_errno,
-                      "scandoc janitor: unlink(\"%s\") failed", path);
-    }
+    (void) ngx_http_scandoc_storage_unlink((u_char *) path, j->log);
 
     return 0;
 }
