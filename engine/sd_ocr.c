@@ -83,7 +83,6 @@ sd_ocr_init(const char *tessdata)
 static TessBaseAPI *
 sd_ocr_load(const char *language, TessOcrEngineMode mode)
 {
-    void         *room;
     size_t        models;
     const char   *p;
     TessBaseAPI  *api;
@@ -98,9 +97,7 @@ sd_ocr_load(const char *language, TessOcrEngineMode mode)
         models += (*p == '+');
     }
 
-    room = malloc(models * SD_OCR_MODEL_BYTES);
-    sd_load_short = (room == NULL);
-    free(room);
+    sd_load_short = !sd_image_room(models * SD_OCR_MODEL_BYTES);
 
     if (sd_load_short) {
         return NULL;
@@ -203,20 +200,8 @@ sd_ocr_api(const char *language)
 static int
 sd_ocr_room(PIX *pix)
 {
-    void    *p;
-    size_t   need;
-
-    need = (size_t) pixGetWidth(pix) * pixGetHeight(pix) * SD_OCR_PIXEL_BYTES
-           + SD_OCR_FIXED_BYTES;
-
-    p = malloc(need);
-    if (p == NULL) {
-        return 0;
-    }
-
-    free(p);
-
-    return 1;
+    return sd_image_room((size_t) pixGetWidth(pix) * pixGetHeight(pix)
+                         * SD_OCR_PIXEL_BYTES + SD_OCR_FIXED_BYTES);
 }
 
 
@@ -521,11 +506,10 @@ sd_ocr_try(sd_job_t *job, TessBaseAPI *api, PIX *pix, int quads,
 
     if (!sd_ocr_room(straight)) {
         pixDestroy(&straight);
-        sd_job_fail(job, SD_LIMIT, "Recognizing the text of a %dx%d image "
-                    "needs more memory than the helper is allowed.",
-                    pixGetWidth(pix), pixGetHeight(pix));
-        sd_job_detail(job, "limit", json_string("memory"));
-        return -1;
+        return sd_image_fail_memory(job, "Recognizing the text of a %dx%d "
+                                    "image needs more memory than the "
+                                    "helper is allowed.",
+                                    pixGetWidth(pix), pixGetHeight(pix));
     }
 
     try->page.quads = quads;
@@ -772,10 +756,9 @@ sd_ocr_recognize(sd_job_t *job, PIX *pix, const char *language,
 
     if (api == NULL && sd_load_short) {
         pixDestroy(&clean);
-        sd_job_fail(job, SD_LIMIT, "Loading the tesseract model %.64s needs "
-                    "more memory than the helper is allowed.", language);
-        sd_job_detail(job, "limit", json_string("memory"));
-        return -1;
+        return sd_image_fail_memory(job, "Loading the tesseract model %.64s "
+                                    "needs more memory than the helper is "
+                                    "allowed.", language);
     }
 
     if (api == NULL) {

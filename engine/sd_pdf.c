@@ -66,10 +66,8 @@ sd_pdf_caught(sd_job_t *job, const char *code, const char *what)
     }
 
     if (fz_caught(sd_ctx) == FZ_ERROR_MEMORY) {
-        sd_job_fail(job, SD_LIMIT, "%s: it needs more memory than "
-                    "allowed.", what);
-        sd_job_detail(job, "limit", json_string("memory"));
-        return -1;
+        return sd_image_fail_memory(job, "%s: it needs more memory than "
+                                    "allowed.", what);
     }
 
     return sd_job_fail(job, code, "%s: %s.", what,
